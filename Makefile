@@ -1,0 +1,51 @@
+# The two set-up commands are `make book` and `make test`; each creates .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# One thread: fastest for minidl's small tensors, and the same float sums on every machine.
+export OMP_NUM_THREADS ?= 1
+export PYTHONHASHSEED := 0
+export MPLBACKEND := module://matplotlib_inline.backend_inline
+
+.PHONY: help venv book test execute lab bench lint clean
+
+help:
+	@echo "make book     build the HTML book into _build/html (creates .venv first)"
+	@echo "make test     lint, unit tests and nbval over every notebook"
+	@echo "make execute  re-execute every notebook in book/ in place, deterministically"
+	@echo "make lab      JupyterLab on the book"
+	@echo "make bench    speed ratios: minidl against torch.nn + autograd and the matmul floor"
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --warningiserror --keep-going .
+	@echo
+	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/ruff check minidl tests bench tools book
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests book
+
+execute: $(STAMP)
+	$(BIN)/python tools/execute.py book/*.ipynb
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,25 @@
+"""minidl: a mini deep-learning framework with explicit backward passes, built from plain
+PyTorch tensor operations, with no autograd and no torch.nn."""
+
+from .cross_entropy import CrossEntropyLoss, SoftmaxCrossEntropyLoss
+from .data import disk_dataset, seeded
+from .gradcheck import gradcheck, relative_error
+from .linear import Linear
+from .loss import Loss
+from .module import Module
+from .mse import MSELoss
+from .parameter import Parameter
+from .relu import ReLU
+from .sequential import Sequential
+from .sgd import SGD
+from .softmax import Softmax
+from .tanh import Tanh
+from .train import History, error_rate, evaluate, fit, train_epoch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CrossEntropyLoss", "History", "Linear", "Loss", "MSELoss", "Module", "Parameter", "ReLU", "SGD",
+    "Sequential", "Softmax", "SoftmaxCrossEntropyLoss", "Tanh", "disk_dataset", "error_rate", "evaluate",
+    "fit", "gradcheck", "relative_error", "seeded", "train_epoch",
+]

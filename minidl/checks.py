@@ -1,0 +1,42 @@
+"""Input checks shared by the modules: a clear error that names the module and the shapes,
+never a silent broadcast or a NaN."""
+
+from __future__ import annotations
+
+import torch
+
+
+def check_float_2d(who: str, x: object, width: int | None = None, what: str = "input") -> None:
+    """Raise unless ``x`` is a 2-D floating-point tensor (batch, features) of the given ``width``."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who}: {what} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 2:
+        raise ValueError(
+            f"{who}: {what} must be 2-D (batch, features), got shape {tuple(x.shape)}; "
+            "for a single sample use x.unsqueeze(0)"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"{who}: {what} must be floating point, got dtype {x.dtype}; use x.float()")
+    if width is not None and x.shape[1] != width:
+        raise ValueError(f"{who}: expected {what} of shape (N, {width}), got {tuple(x.shape)}")
+
+
+def check_grad(who: str, cached: torch.Tensor | None, grad_output: object) -> None:
+    """Raise if ``backward`` comes before ``forward``, or ``grad_output`` does not fit its output."""
+    if cached is None:
+        raise RuntimeError(f"{who}: backward() called before forward()")
+    if not isinstance(grad_output, torch.Tensor):
+        raise TypeError(f"{who}: grad_output must be a torch.Tensor, got {type(grad_output).__name__}")
+    if grad_output.shape != cached.shape:
+        raise ValueError(
+            f"{who}: grad_output has shape {tuple(grad_output.shape)}, "
+            f"but forward() returned shape {tuple(cached.shape)}"
+        )
+
+
+def check_float(who: str, x: object, what: str = "input") -> None:
+    """Raise unless ``x`` is a floating-point tensor (elementwise modules take any shape)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who}: {what} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{who}: {what} must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")

@@ -1,0 +1,37 @@
+"""Re-execute notebooks in place, deterministically: `make execute` (or `python tools/execute.py book/x.ipynb`).
+
+Each notebook runs in a fresh kernel from its own folder, with one thread and a fixed hash seed
+(the Makefile exports OMP_NUM_THREADS=1 and PYTHONHASHSEED=0). Timing metadata is dropped so
+that a re-run changes only what the computation changed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    elapsed = time.perf_counter() - start
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(paths: list[str]) -> int:
+    for p in paths:
+        print(f"executing {p} ...", end=" ", flush=True)
+        print(f"{execute(Path(p)):.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
