@@ -7,7 +7,7 @@ import sys
 
 import torch
 
-from . import CrossEntropyLoss, MSELoss, SGD, disk_dataset, fit, seeded
+from . import SGD, CrossEntropyLoss, MSELoss, disk_dataset, fit, seeded
 from .models import report_net
 
 

@@ -17,7 +17,8 @@ def relative_error(analytic: torch.Tensor, numeric: torch.Tensor) -> float:
 
 
 def finite_difference(f, tensor: torch.Tensor, eps: float) -> torch.Tensor:
-    """Central differences ``(f(T + ε e_j) − f(T − ε e_j)) / 2ε`` of the scalar ``f()``, for every entry j of ``tensor``."""
+    """Central differences ``(f(T + ε e_j) − f(T − ε e_j)) / 2ε`` of the scalar ``f()``,
+    for every entry j of ``tensor`` (changed in place, then restored)."""
     grad = torch.zeros_like(tensor)
     flat, out = tensor.view(-1), grad.view(-1)
     for j in range(flat.numel()):

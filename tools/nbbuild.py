@@ -1,5 +1,8 @@
 """Tiny helper to write a notebook from a list of ("md"|"code", source[, tags]) cells."""
-import nbformat, sys
+
+import nbformat
+
+
 def build(path, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
