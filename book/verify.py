@@ -14,6 +14,7 @@ import copy
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
 import minidl
 from minidl import relative_error
@@ -42,6 +43,13 @@ def reference_for(module: Module) -> Reference:
         # autograd's relu has θ(0) = 0, minidl's θ(0) = 1; random inputs are never exactly 0
         minidl.ReLU: lambda x, p: torch.relu(x),
         minidl.Softmax: lambda x, p: torch.softmax(x, dim=1),
+        # beyond the report; these read the module's configuration (and Dropout its last mask)
+        minidl.PReLU: lambda x, p: F.prelu(x, p["weight"]),
+        minidl.Dropout: lambda x, p: x * module.mask / (1 - module.p) if module.dropping else x,
+        minidl.Conv2d: lambda x, p: F.conv2d(x, p["weight"], p["bias"], module.stride, module.padding),
+        minidl.MaxPool2d: lambda x, p: F.max_pool2d(x, module.kernel_size, module.stride),
+        minidl.AvgPool2d: lambda x, p: F.avg_pool2d(x, module.kernel_size, module.stride),
+        minidl.Flatten: lambda x, p: torch.flatten(x, 1),
     }
     for cls, ref in simple.items():
         if type(module) is cls:
@@ -59,6 +67,9 @@ def loss_reference(loss: minidl.Loss) -> Callable[[torch.Tensor, torch.Tensor], 
         minidl.MSELoss: lambda p, t: ((p - t) ** 2).sum() * k(p.shape[0], p.numel()),
         minidl.CrossEntropyLoss: lambda p, t: -(t * torch.log(p)).sum() * kb(p.shape[0]),
         minidl.SoftmaxCrossEntropyLoss: lambda s, t: -(t * torch.log_softmax(s, dim=1)).sum() * kb(s.shape[0]),
+        minidl.L1Loss: lambda p, t: (p - t).abs().sum() * k(p.shape[0], p.numel()),
+        minidl.HingeLoss: lambda s, t: ((1 - t) * (s - (s * t).sum(1, keepdim=True) + loss.margin).clamp_min(0)).sum()
+        * kb(s.shape[0]),
     }
     for cls, ref in table.items():
         if type(loss) is cls:
@@ -74,7 +85,8 @@ def autograd_errors(module: Module | minidl.Loss, x: torch.Tensor, target: torch
     x = x.detach().to(torch.float64)
     module = copy.deepcopy(module)
     if isinstance(module, minidl.Loss):
-        t = module.target_rows(x, target.to(torch.float64) if target.is_floating_point() else target)
+        target = target.to(torch.float64) if target.is_floating_point() else target
+        t = module.target_rows(x, target)
         value = module.forward(x, target)
         grad = module.backward()
         xr = x.clone().requires_grad_(True)

@@ -1,0 +1,82 @@
+"""Image windows by tensor views (im2col), and their adjoint (col2im): the shared core of
+``Conv2d``, ``MaxPool2d`` and ``AvgPool2d``."""
+
+from __future__ import annotations
+
+import torch
+
+
+def pair(who: str, name: str, value: int | tuple[int, int], least: int) -> tuple[int, int]:
+    """``value`` as ``(rows, columns)``: an int is used for both; each must be an int ≥ ``least``."""
+    pr = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pr) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= least for v in pr):
+        raise ValueError(f"{who}: {name} must be an int ≥ {least} or a pair of them, got {value!r}")
+    return pr
+
+
+def check_image(who: str, x: object, channels: int | None, kernel: tuple[int, int], padding=(0, 0)) -> None:
+    """Raise unless ``x`` is a float ``(N, C, H, W)`` batch with ``channels`` channels, large enough for ``kernel``."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who}: input must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 4:
+        raise ValueError(
+            f"{who}: input must be 4-D (N, C, H, W), got shape {tuple(x.shape)}; "
+            "for one image use x.unsqueeze(0), for a grey image x.unsqueeze(1)"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"{who}: input must be floating point, got dtype {x.dtype}; use x.float()")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{who}: expected {channels} input channels, got input of shape {tuple(x.shape)}")
+    h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    if h < kernel[0] or w < kernel[1]:
+        raise ValueError(
+            f"{who}: input of shape {tuple(x.shape)} (padded to {h}×{w}) is smaller than the "
+            f"{kernel[0]}×{kernel[1]} kernel"
+        )
+
+
+def pad(x: torch.Tensor, padding: tuple[int, int]) -> torch.Tensor:
+    """``x`` with ``padding`` rows of zeros above and below, and columns left and right."""
+    ph, pw = padding
+    if ph == pw == 0:
+        return x
+    n, c, h, w = x.shape
+    out = x.new_zeros(n, c, h + 2 * ph, w + 2 * pw)
+    out[:, :, ph : ph + h, pw : pw + w] = x
+    return out
+
+
+def unpad(x: torch.Tensor, padding: tuple[int, int]) -> torch.Tensor:
+    """The adjoint of ``pad``: the gradient that reaches the padding zeros is dropped."""
+    ph, pw = padding
+    return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
+
+
+def windows(x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int]) -> torch.Tensor:
+    """Every ``kh×kw`` window of ``x`` ``(N, C, H, W)``, as a view ``(N, C, H_out, W_out, kh, kw)``:
+
+        windows(x)[n, c, i, j, a, b] = x[n, c, i·s_h + a, j·s_w + b],
+
+    with ``H_out = ⌊(H − kh)/s_h⌋ + 1`` (same for W). No data is copied: ``Tensor.unfold`` only
+    changes the strides. Rows or columns that no window reaches are left out.
+    """
+    return x.unfold(2, kernel[0], stride[0]).unfold(3, kernel[1], stride[1])
+
+
+def fold(grad_windows: torch.Tensor, size: tuple[int, int], stride: tuple[int, int]) -> torch.Tensor:
+    """The adjoint of ``windows`` (col2im): ``(N, C, H_out, W_out, kh, kw)`` → ``(N, C, H, W)``.
+
+    Input pixel ``x[n, c, y, x]`` was read by every window that covers it, so its gradient is the
+    sum of what those windows send back:
+
+        ∂ℓ/∂x[n, c, y, x] = Σ_{i·s_h + a = y, j·s_w + b = x} grad_windows[n, c, i, j, a, b].
+
+    One strided slice-add per kernel offset ``(a, b)``; overlapping windows add up.
+    """
+    n, c, h_out, w_out, kh, kw = grad_windows.shape
+    (sh, sw), (h, w) = stride, size
+    out = grad_windows.new_zeros(n, c, h, w)
+    for a in range(kh):
+        for b in range(kw):
+            out[:, :, a : a + sh * (h_out - 1) + 1 : sh, b : b + sw * (w_out - 1) + 1 : sw] += grad_windows[..., a, b]
+    return out
