@@ -1,0 +1,32 @@
+"""Shared set-up for the minidl tests.
+
+One torch thread (fastest for minidl's small tensors on a shared 2-core machine, and the same
+float sums everywhere), and a hypothesis profile that keeps the property tests quick.
+Tests may use torch.autograd and torch.nn freely: they are the reference, never part of minidl.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+import minidl
+
+torch.set_num_threads(1)
+
+settings.register_profile(
+    "minidl", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("minidl")
+
+
+@pytest.fixture
+def gen() -> torch.Generator:
+    """A fresh, seeded CPU generator for each test."""
+    return minidl.seeded(0)
+
+
+@pytest.fixture(params=[torch.float32, torch.float64], ids=["float32", "float64"])
+def dtype(request) -> torch.dtype:
+    return request.param
