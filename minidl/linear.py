@@ -24,6 +24,10 @@ class Linear(Module):
 
     ``init="gaussian"`` draws W and b from N(0, 1), as the report does; ``init="xavier"``
     draws W from N(0, 2/(N_{l-1} + N_l)) [Glorot & Bengio 2010] and b from N(0, 1).
+
+    ``needs_input_grad=False`` is for a network's first layer, whose input is the data: training
+    never uses ``∂ℓ/∂x^0``, so ``backward`` skips that matmul and returns ``None``
+    (autograd skips it too, since the data does not require a gradient).
     """
 
     def __init__(
@@ -34,6 +38,7 @@ class Linear(Module):
         generator: torch.Generator | None = None,
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
+        needs_input_grad: bool = True,
     ) -> None:
         if in_features < 1 or out_features < 1:
             raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
@@ -44,6 +49,7 @@ class Linear(Module):
         self.in_features, self.out_features, self.init = in_features, out_features, init
         self.weight = Parameter(torch.randn(in_features, out_features, **kw) * std)
         self.bias = Parameter(torch.randn(out_features, **kw))
+        self.needs_input_grad = needs_input_grad
         self.input: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -51,7 +57,7 @@ class Linear(Module):
         self.input = x
         return torch.addmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
 
-    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
         x, g = self.input, grad_output
         if x is None:
             raise RuntimeError("Linear: backward() called before forward()")
@@ -60,11 +66,14 @@ class Linear(Module):
             raise ValueError(f"Linear: grad_output has shape {tuple(g.shape)} but the input had {tuple(x.shape)}")
         self.weight.grad.addmm_(x.T, g)  #                               ∂ℓ/∂W += xᵀ g  (2)
         self.bias.grad.add_(g.sum(0))  #                                 ∂ℓ/∂b += Σ_n g  (2)
+        if not self.needs_input_grad:
+            return None
         return g.mm(self.weight.value.T)  #                              ∂ℓ/∂x  = g Wᵀ   (2)
 
     def param(self) -> list[Parameter]:
         return [self.weight, self.bias]
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, init={self.init!r}"
+        skip = "" if self.needs_input_grad else ", needs_input_grad=False"
+        return f"in_features={self.in_features}, out_features={self.out_features}, init={self.init!r}{skip}"
 
