@@ -8,7 +8,7 @@ import torch
 
 def pair(who: str, name: str, value: int | tuple[int, int], least: int) -> tuple[int, int]:
     """``value`` as ``(rows, columns)``: an int is used for both; each must be an int ≥ ``least``."""
-    pr = (value, value) if isinstance(value, int) else tuple(value)
+    pr = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(pr) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= least for v in pr):
         raise ValueError(f"{who}: {name} must be an int ≥ {least} or a pair of them, got {value!r}")
     return pr
