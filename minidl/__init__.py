@@ -6,6 +6,7 @@ from .conv import Conv2d
 from .cross_entropy import CrossEntropyLoss, SoftmaxCrossEntropyLoss
 from .data import disk_dataset, seeded
 from .dropout import Dropout
+from .ensemble import StackedLinear, StackedLoss
 from .flatten import Flatten
 from .gd import GD
 from .gradcheck import gradcheck, relative_error
@@ -19,6 +20,7 @@ from .parameter import Parameter
 from .pool import AvgPool2d, MaxPool2d
 from .prelu import PReLU
 from .relu import ReLU
+from .reproduce import Protocol, Results
 from .sequential import Sequential
 from .sgd import SGD
 from .softmax import Softmax
@@ -32,4 +34,5 @@ __all__ = [
     "CrossEntropyLoss", "History", "Linear", "Loss", "MSELoss", "Module", "Parameter", "ReLU", "SGD",
     "Sequential", "Softmax", "SoftmaxCrossEntropyLoss", "Tanh", "disk_dataset", "error_rate", "evaluate",
     "fit", "gradcheck", "relative_error", "seeded", "train_epoch",
+    "Protocol", "Results", "StackedLinear", "StackedLoss",
 ]
