@@ -1,0 +1,243 @@
+"""``make bench``: minidl's training step as ratios, against torch.nn + autograd + torch.optim and the matmul floor.
+
+Every figure is a ratio of two times measured in this process, with the variants' repeats interleaved,
+taking each variant's minimum (see ``harness.py``). Cases are run with 1 and with 2 threads
+(``torch.set_num_threads``), the thread counts alternating round by round.
+
+    .venv/bin/python bench/bench.py [--quick] [--out PATH] [--rounds N] [--threads 1,2] [--only TEXT]
+
+More cases: put them in ``bench/cases_<topic>.py`` (imported automatically), registered with
+``harness.case``; they get a row in the same table and in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+from pathlib import Path
+
+import torch
+from harness import CASES, Ratio, Settings, case, interleaved
+from steps import matmul_floor, minidl_step, torch_step, torch_twin
+
+import minidl
+from minidl.models import report_net
+
+HERE = Path(__file__).resolve().parent
+LR, MOMENTUM = 0.01, 0.9
+
+
+# -- the cases of issue 2 --------------------------------------------------------------------------
+
+
+def report_net_case(batch: int, settings: Settings) -> dict[str, float]:
+    """The report's 2-25-25-25-2 Tanh net, MSE on one-hot targets, SGD with momentum 0.9."""
+    model = report_net(generator=minidl.seeded(0))
+    twin = torch_twin(model)
+    x, y = minidl.disk_dataset(1000, minidl.seeded(1))
+    t = torch.zeros(1000, 2).scatter_(1, y.unsqueeze(1), 1.0)
+    batches = [(x[i : i + batch], t[i : i + batch]) for i in range(0, 1000, batch)]
+    return interleaved(
+        {
+            "minidl": minidl_step(model, minidl.MSELoss(), minidl.SGD(model.param(), LR, MOMENTUM), batches),
+            "torch.nn": torch_step(
+                twin, torch.nn.MSELoss(), torch.optim.SGD(twin.parameters(), LR, momentum=MOMENTUM), batches
+            ),
+        },
+        settings,
+    )
+
+
+@case("report net 2-25-25-25-2, batch 1", [Ratio("minidl speed-up vs torch.nn", "torch.nn", "minidl", at_least=1.5)])
+def report_net_batch_1(settings: Settings) -> dict[str, float]:
+    return report_net_case(1, settings)
+
+
+@case("report net 2-25-25-25-2, batch 100", [Ratio("minidl speed-up vs torch.nn", "torch.nn", "minidl", at_least=1.2)])
+def report_net_batch_100(settings: Settings) -> dict[str, float]:
+    return report_net_case(100, settings)
+
+
+WIDTH, BATCH = 1024, 512
+
+
+@case(
+    f"MLP {WIDTH}-{WIDTH}-{WIDTH}-{WIDTH} Tanh, batch {BATCH}",
+    [
+        Ratio("minidl speed-up vs torch.nn", "torch.nn", "minidl", at_least=1.0),
+        Ratio("minidl / matmul floor", "minidl", "matmul floor", at_most=1.15),
+        Ratio("torch.nn / matmul floor", "torch.nn", "matmul floor"),
+    ],
+    note="three Linear layers with Tanh between, Xavier init, MSE; "
+    "the first layer skips ∂ℓ/∂x^0 (minidl: needs_input_grad=False; autograd: the data needs no grad)",
+)
+def wide_mlp(settings: Settings) -> dict[str, float]:
+    g = minidl.seeded(0)
+    kw = dict(init="xavier", generator=g)
+    model = minidl.Sequential(
+        minidl.Linear(WIDTH, WIDTH, needs_input_grad=False, **kw), minidl.Tanh(),
+        minidl.Linear(WIDTH, WIDTH, **kw), minidl.Tanh(),
+        minidl.Linear(WIDTH, WIDTH, **kw),
+    )  # fmt: skip
+    twin = torch_twin(model)
+    batches = [(torch.randn(BATCH, WIDTH, generator=g), torch.randn(BATCH, WIDTH, generator=g)) for _ in range(2)]
+    return interleaved(
+        {
+            "minidl": minidl_step(model, minidl.MSELoss(), minidl.SGD(model.param(), LR, MOMENTUM), batches),
+            "torch.nn": torch_step(
+                twin, torch.nn.MSELoss(), torch.optim.SGD(twin.parameters(), LR, momentum=MOMENTUM), batches
+            ),
+            "matmul floor": matmul_floor(model, BATCH),
+        },
+        settings,
+    )
+
+
+# -- running, the table, the recommendation ----------------------------------------------------------
+
+
+def load_more_cases() -> list[str]:
+    """Import every ``bench/cases_*.py``; their ``@case`` decorators register them."""
+    names = sorted(p.stem for p in HERE.glob("cases_*.py"))
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
+def run(threads: list[int], rounds: int, settings: Settings, only: str | None) -> list[dict]:
+    """Every case at every thread count, ``rounds`` times; per variant the minimum over the rounds."""
+    cases = [c for c in CASES.values() if only is None or only.lower() in c.name.lower()]
+    per_round: dict[tuple[str, int], list[dict[str, float]]] = {}
+    for r in range(rounds):
+        for n in threads[r % len(threads) :] + threads[: r % len(threads)]:
+            torch.set_num_threads(n)
+            for c in cases:
+                if c.threads is None or n in c.threads:
+                    print(f"  round {r + 1}/{rounds}, {n} thread(s): {c.name}", file=sys.stderr, flush=True)
+                    per_round.setdefault((c.name, n), []).append(c.run(settings))
+    rows = []
+    for c in cases:
+        for n in threads:
+            runs = per_round.get((c.name, n))
+            if not runs:
+                continue
+            times = {v: min(t[v] for t in runs) for v in runs[0]}
+            ratios = []
+            for ratio in c.ratios:
+                value = ratio.of(times)
+                each = [ratio.of(t) for t in runs]  # one ratio per round: the spread
+                spread = dict(min=min(each), max=max(each), median=statistics.median(each))
+                ratios.append(
+                    dict(label=ratio.label, value=value, **spread, target=ratio.target(), met=ratio.met(value))
+                )
+            rows.append(dict(case=c.name, threads=n, note=c.note, seconds=times, ratios=ratios))
+    return rows
+
+
+def recommendation(rows: list[dict], margin: float = 1.05) -> list[str]:
+    """What the numbers say about threads: per case, minidl's step time at each thread count; then the advice.
+
+    More threads are recommended only where they make minidl's step at least ``margin`` times faster.
+    """
+    lines, gain = [], {}
+    for name in dict.fromkeys(row["case"] for row in rows):
+        times = {
+            row["threads"]: row["seconds"]["minidl"]
+            for row in rows
+            if row["case"] == name and "minidl" in row["seconds"]
+        }
+        if len(times) < 2 or 1 not in times or any(math.isinf(t) for t in times.values()):
+            continue
+        most = max(times)
+        gain[name] = (most, times[1] / times[most])
+        each = ", ".join(f"{n} thread(s): {times[n] / times[1]:.2f}×" for n in sorted(times))
+        lines.append(f"{name}: minidl step time relative to 1 thread: {each}")
+    for group, what in (("report net", "The CLI trains the report's net"), ("MLP", "For a 1024-wide MLP")):
+        found = [(n, g) for name, (n, g) in gain.items() if name.startswith(group)]
+        if not found:
+            continue
+        n, g = min(found, key=lambda ng: ng[1])  # the case that gains least from more threads
+        if g >= margin:
+            lines.append(f"→ {what}: {n} threads make the step {g:.2f}× faster; call torch.set_num_threads({n}).")
+        else:
+            lines.append(f"→ {what}: {n} threads make the step {g:.2f}× as fast; keep 1 thread (the package default).")
+    return lines
+
+
+def table(rows: list[dict]) -> str:
+    head = "| case | threads | ratio | value | spread over rounds | target | met |"
+    lines = [head, "| --- | ---: | --- | ---: | ---: | --- | --- |"]
+    for row in rows:
+        for r in row["ratios"]:
+            met = {True: "yes", False: "**NO**", None: ""}[r["met"]]
+            lines.append(f"| {row['case']} | {row['threads']} | {r['label']} | {r['value']:.2f}× "
+                         f"| {r['min']:.2f}–{r['max']:.2f} | {r['target']} | {met} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--quick", action="store_true", help="a smoke run: 1 round, 3 repeats (noisier ratios)")
+    add("--out", type=Path, default=HERE / "results.json", help="where to write the JSON (%(default)s)")
+    add("--rounds", type=int, default=None, help="rounds over every case and thread count (3; 1 with --quick)")
+    add("--threads", default="1,2", help="thread counts, comma-separated (%(default)s)")
+    add("--only", default=None, help="run only the cases whose name contains this text")
+    add(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="wall: elapsed time; cpu: the process's CPU time, steadier on a busy machine, one thread only",
+    )
+    add("--strict", action="store_true", help="exit with status 1 if a target is missed")
+    args = parser.parse_args(argv)
+    threads = [int(n) for n in args.threads.split(",")]
+    rounds = args.rounds or (1 if args.quick else 3)
+    settings = Settings(quick=args.quick, repeats=3 if args.quick else 5, clock=args.clock)
+    if args.clock == "cpu" and threads != [1]:
+        parser.error("--clock cpu measures elapsed time only with one thread: add --threads 1")
+    extra = load_more_cases()
+
+    rows = run(threads, rounds, settings, args.only)
+    advice = recommendation(rows)
+    missed = [f"{row['case']}: {r['label']}" for row in rows for r in row["ratios"] if r["met"] is False]
+    command = " ".join(["bench/bench.py", *(argv if argv is not None else sys.argv[1:])])
+    print(f"\nminidl vs torch.nn + autograd + torch.optim.SGD (momentum {MOMENTUM}); `{command}`")
+    print(f"torch {torch.__version__}, {platform.machine()}, {os.cpu_count()} CPUs; {rounds} round(s) × "
+          f"{settings.repeats} interleaved repeats, {args.clock} clock, minimum per variant\n")  # fmt: skip
+    print(table(rows))
+    for row in rows:
+        if row["note"] and row["threads"] == threads[0]:
+            print(f"\n{row['case']}: {row['note']}")
+    print()
+    print("\n".join(advice))
+    print()
+    met_by_threads = {}
+    for n in threads:
+        checked = [(row, r) for row in rows if row["threads"] == n for r in row["ratios"] if r["met"] is not None]
+        if not checked:
+            continue
+        miss = [f"{row['case']}: {r['label']} {r['value']:.2f}× (target {r['target']})" for row, r in checked
+                if not r["met"]]  # fmt: skip
+        print(f"With {n} thread(s): {len(checked) - len(miss)} of {len(checked)} targets met"
+              + ("." if not miss else "; missed: " + "; ".join(miss)))  # fmt: skip
+        met_by_threads[n] = not miss
+    result = dict(
+        command=command, torch=torch.__version__, python=platform.python_version(), cpu_count=os.cpu_count(),
+        rounds=rounds, repeats=settings.repeats, clock=args.clock, extra_case_modules=extra, rows=rows,
+        recommendation=advice, all_targets_met=not missed, targets_met_by_threads=met_by_threads,
+    )  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"Wrote {args.out}")
+    return 1 if (missed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

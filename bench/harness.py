@@ -1,0 +1,138 @@
+"""The benchmark harness: a registry of cases, an interleaved timer, and the ratios' targets.
+
+A *case* is a function ``run(settings) -> {variant: seconds}`` registered with :func:`case`.
+It times its variants in one go (use :func:`interleaved`) and returns one time per variant, e.g.
+``{"minidl": 2.1e-4, "torch.nn": 6.3e-4}``. The case also declares the :class:`Ratio` s to report,
+each the quotient of two of its variants' times, optionally with a target.
+
+``bench.py`` runs every registered case once per *round* and per thread count, the thread counts
+alternating within each round, and keeps each variant's minimum over the rounds. A ratio is the
+quotient of those minima; the spread is the range of the per-round ratios.
+
+To add a case (e.g. in a new file ``bench/cases_<topic>.py``, which ``bench.py`` imports by itself)::
+
+    from harness import Ratio, case, interleaved
+
+    @case("my case", ratios=[Ratio("minidl speed-up", "torch.nn", "minidl", at_least=1.0)])
+    def my_case(settings):
+        ...  # build both variants once, outside the timed steps
+        return interleaved({"minidl": minidl_step, "torch.nn": torch_step}, settings)
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``times[numerator] / times[denominator]``, with an optional target (``at_least`` or ``at_most``).
+
+    For a speed-up of A over B, put B (the slower) on top: ``Ratio("A speed-up", "B", "A", at_least=1)``.
+    """
+
+    label: str
+    numerator: str
+    denominator: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def of(self, times: dict[str, float]) -> float:
+        return times[self.numerator] / times[self.denominator]
+
+    def target(self) -> str:
+        if self.at_least is not None:
+            return f"≥ {self.at_least:g}"
+        if self.at_most is not None:
+            return f"≤ {self.at_most:g}"
+        return ""
+
+    def met(self, value: float) -> bool | None:
+        """Whether ``value`` meets the target; ``None`` when there is no target."""
+        if self.at_least is not None:
+            return value >= self.at_least
+        if self.at_most is not None:
+            return value <= self.at_most
+        return None
+
+
+@dataclass
+class Settings:
+    """What a case may read: ``quick`` (a smoke run, few repeats), ``repeats`` (interleaved blocks per
+    round), ``min_block`` (the least seconds one block of calls of a step should take) and ``clock``.
+
+    ``clock="wall"`` times with ``time.perf_counter``. ``clock="cpu"`` times with ``time.process_time``,
+    the CPU time of the whole process: it ignores the time that other programs take the core away, so
+    it is steadier on a busy machine, but it measures wall time only with one thread.
+    """
+
+    quick: bool = False
+    repeats: int = 5
+    min_block: float = 0.02
+    clock: str = "wall"
+
+    def timer(self) -> Callable[[], float]:
+        return {"wall": time.perf_counter, "cpu": time.process_time}[self.clock]
+
+
+@dataclass
+class Case:
+    name: str
+    run: Callable[[Settings], dict[str, float]]
+    ratios: list[Ratio]
+    threads: tuple[int, ...] | None = None  # None: every thread count the bench runs
+    note: str = ""
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(
+    name: str, ratios: Sequence[Ratio], threads: Sequence[int] | None = None, note: str = ""
+) -> Callable[[Callable[[Settings], dict[str, float]]], Callable[[Settings], dict[str, float]]]:
+    """Register ``run`` as the case ``name``; ``threads`` restricts the thread counts it runs with."""
+
+    def register(run: Callable[[Settings], dict[str, float]]) -> Callable[[Settings], dict[str, float]]:
+        if name in CASES:
+            raise ValueError(f"bench: a case named {name!r} is already registered")
+        CASES[name] = Case(name, run, list(ratios), tuple(threads) if threads else None, note)
+        return run
+
+    return register
+
+
+def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> dict[str, float]:
+    """Seconds per call of each step, the minimum over ``settings.repeats`` blocks.
+
+    Each step runs once to warm up; then every step runs a block of ``number`` calls in turn
+    (the order rotating from block to block), so that a slow spell of a shared machine hits
+    all of them. ``number`` is chosen so that the slowest step's block lasts ``min_block`` seconds.
+    """
+    clock = settings.timer()
+    warm = {}
+    for name, step in steps.items():
+        start = clock()
+        step()
+        warm[name] = clock() - start
+    number = max(1, math.ceil(settings.min_block / max(max(warm.values()), 1e-9)))
+    names = list(steps)
+    best = dict.fromkeys(names, math.inf)
+    gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for r in range(settings.repeats):
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                step = steps[name]
+                start = clock()
+                for _ in range(number):
+                    step()
+                best[name] = min(best[name], (clock() - start) / number)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return best
