@@ -17,15 +17,16 @@ class Conv2d(Module):
     r"""``s[n, o, i, j] = b_o + Σ_{c, a, b} W[o, c, a, b] · x̃[n, c, i·s_h + a, j·s_w + b]``,
     where ``x̃`` is the input ``(N, C, H, W)`` padded with zeros.
 
-    im2col: gather the patch under each output position ``(n, i, j)`` into one row of a matrix
-    ``X_col`` of shape ``(N·H_out·W_out, C·kh·kw)``, and flatten ``W`` to ``W_col``,
-    ``(out_channels, C·kh·kw)``. The convolution is then ``Linear`` (eq. 1) on those rows:
+    im2col: gather the patch under each output position ``(n, i, j)`` into one column of a matrix
+    ``X_col`` of shape ``(C·kh·kw, N·H_out·W_out)`` (every image's patches side by side), and
+    flatten ``W`` to ``W_col``, ``(out_channels, C·kh·kw)``. The convolution is then one matrix
+    product, ``Linear`` (eq. 1) applied to every patch, in the column convention:
 
-        S_col = X_col W_colᵀ + b,
+        S_col = W_col X_col + b,
 
-    and the backward pass is eq. (2) on the same rows, with ``G = ∂ℓ/∂S_col``:
+    and the backward pass is eq. (2) on the same columns, with ``G = ∂ℓ/∂S_col``:
 
-        ∂ℓ/∂W_col = Gᵀ X_col,   ∂ℓ/∂b = Σ_rows G,   ∂ℓ/∂X_col = G W_col,
+        ∂ℓ/∂W_col = G X_colᵀ,   ∂ℓ/∂b = Σ_columns G,   ∂ℓ/∂X_col = W_colᵀ G,
 
     after which ``fold`` (col2im) adds each patch's gradient back to the pixels it was read from,
     and the padding's share is dropped. Output size: ``H_out = ⌊(H + 2p_h − kh)/s_h⌋ + 1``.
@@ -67,25 +68,27 @@ class Conv2d(Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_image("Conv2d", x, self.in_channels, self.kernel_size, self.padding)
-        self.padded_size = (x.shape[2] + 2 * self.padding[0], x.shape[3] + 2 * self.padding[1])
-        patches = windows(pad(x, self.padding), self.kernel_size, self.stride)  # (N, C, H_out, W_out, kh, kw)
-        n, _, h_out, w_out = patches.shape[:4]
-        self.cols = patches.permute(0, 2, 3, 1, 4, 5).reshape(n * h_out * w_out, -1)  # X_col, one patch a row
+        x = pad(x, self.padding)
+        self.padded_size = tuple(x.shape[2:])
+        patches = windows(x, self.kernel_size, self.stride)  #        a view (N, C, kh, kw, H_out, W_out)
+        n, h_out, w_out = x.shape[0], patches.shape[4], patches.shape[5]
+        self.cols = patches.permute(1, 2, 3, 0, 4, 5).reshape(-1, n * h_out * w_out)  # X_col (a copy)
         w_col = self.weight.value.reshape(self.out_channels, -1)
-        s_col = torch.addmm(self.bias.value, self.cols, w_col.T)  #        S_col = X_col W_colᵀ + b   (1)
-        self.output = s_col.view(n, h_out, w_out, self.out_channels).permute(0, 3, 1, 2)
+        s_col = torch.addmm(self.bias.value.view(-1, 1), w_col, self.cols)  #    S_col = W_col X_col + b   (1)
+        self.output = s_col.view(self.out_channels, n, h_out, w_out).permute(1, 0, 2, 3)  # (N, out, H_out, W_out)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
         check_grad("Conv2d", self.output, grad_output)
         n, _, h_out, w_out = grad_output.shape
-        g = grad_output.permute(0, 2, 3, 1).reshape(-1, self.out_channels)  # G, rows as in X_col
+        g = grad_output.permute(1, 0, 2, 3).reshape(self.out_channels, -1)  # G, columns as in X_col
         w_col = self.weight.value.reshape(self.out_channels, -1)
-        self.weight.grad.add_(g.T.mm(self.cols).view_as(self.weight.grad))  # ∂ℓ/∂W_col += Gᵀ X_col    (2)
-        self.bias.grad.add_(g.sum(0))  #                                       ∂ℓ/∂b     += Σ_rows G   (2)
-        grad_cols = g.mm(w_col)  #                                             ∂ℓ/∂X_col  = G W_col    (2)
-        grad_patches = grad_cols.view(n, h_out, w_out, self.in_channels, *self.kernel_size).permute(0, 3, 1, 2, 4, 5)
-        return unpad(fold(grad_patches, self.padded_size, self.stride), self.padding)  # col2im, drop the padding
+        self.weight.grad.add_(g.mm(self.cols.T).view_as(self.weight.grad))  # ∂ℓ/∂W_col += G X_colᵀ      (2)
+        self.bias.grad.add_(g.sum(dim=1))  #                                   ∂ℓ/∂b     += Σ_columns G  (2)
+        grad_cols = w_col.T.mm(g)  #                                           ∂ℓ/∂X_col  = W_colᵀ G      (2)
+        grad_patches = grad_cols.view(self.in_channels, *self.kernel_size, n, h_out, w_out).permute(0, 3, 1, 2, 4, 5)
+        grad_x = fold(grad_patches, self.padded_size, self.stride).permute(1, 0, 2, 3)  # col2im, (N, C, H, W)
+        return unpad(grad_x, self.padding)  #                                  the padding's share is dropped
 
     def param(self) -> list[Parameter]:
         return [self.weight, self.bias]

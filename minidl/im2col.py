@@ -53,30 +53,34 @@ def unpad(x: torch.Tensor, padding: tuple[int, int]) -> torch.Tensor:
 
 
 def windows(x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int]) -> torch.Tensor:
-    """Every ``kh×kw`` window of ``x`` ``(N, C, H, W)``, as a view ``(N, C, H_out, W_out, kh, kw)``:
+    """Every ``kh×kw`` window of ``x`` ``(N, C, H, W)``, as a view ``(N, C, kh, kw, H_out, W_out)``:
 
-        windows(x)[n, c, i, j, a, b] = x[n, c, i·s_h + a, j·s_w + b],
+        windows(x)[n, c, a, b, i, j] = x[n, c, i·s_h + a, j·s_w + b],
 
     with ``H_out = ⌊(H − kh)/s_h⌋ + 1`` (same for W). No data is copied: ``Tensor.unfold`` only
-    changes the strides. Rows or columns that no window reaches are left out.
+    changes the strides. Kernel offsets come before output positions: a reshape to
+    ``(N, C·kh·kw, H_out·W_out)`` gives each image's im2col matrix, one patch per column (the layout
+    of torch's ``F.unfold``). Rows or columns that no window reaches are left out.
     """
-    return x.unfold(2, kernel[0], stride[0]).unfold(3, kernel[1], stride[1])
+    return x.unfold(2, kernel[0], stride[0]).unfold(3, kernel[1], stride[1]).permute(0, 1, 4, 5, 2, 3)
 
 
 def fold(grad_windows: torch.Tensor, size: tuple[int, int], stride: tuple[int, int]) -> torch.Tensor:
-    """The adjoint of ``windows`` (col2im): ``(N, C, H_out, W_out, kh, kw)`` → ``(N, C, H, W)``.
+    """The adjoint of ``windows`` (col2im): ``(…, kh, kw, H_out, W_out)`` → ``(…, H, W)``, for any
+    leading dimensions (``N, C`` for a pooling, ``C, N`` for ``Conv2d``).
 
-    Input pixel ``x[n, c, y, x]`` was read by every window that covers it, so its gradient is the
+    Input pixel ``x[…, y, x]`` was read by every window that covers it, so its gradient is the
     sum of what those windows send back:
 
-        ∂ℓ/∂x[n, c, y, x] = Σ_{i·s_h + a = y, j·s_w + b = x} grad_windows[n, c, i, j, a, b].
+        ∂ℓ/∂x[…, y, x] = Σ_{i·s_h + a = y, j·s_w + b = x} grad_windows[…, a, b, i, j].
 
     One strided slice-add per kernel offset ``(a, b)``; overlapping windows add up.
     """
-    n, c, h_out, w_out, kh, kw = grad_windows.shape
+    *lead, kh, kw, h_out, w_out = grad_windows.shape
     (sh, sw), (h, w) = stride, size
-    out = grad_windows.new_zeros(n, c, h, w)
+    out = grad_windows.new_zeros(*lead, h, w)
     for a in range(kh):
-        for b in range(kw):
-            out[:, :, a : a + sh * (h_out - 1) + 1 : sh, b : b + sw * (w_out - 1) + 1 : sw] += grad_windows[..., a, b]
+        for b in range(kw):  # the pixels that offset (a, b) of every window read: rows a, a + s_h, …
+            read = out[..., a : a + sh * (h_out - 1) + 1 : sh, b : b + sw * (w_out - 1) + 1 : sw]
+            read.add_(grad_windows[..., a, b, :, :])  # a view of out: this adds into out
     return out

@@ -21,14 +21,14 @@ class Pool2d(Module):
         self.output: torch.Tensor | None = None
 
     def windows(self, x: torch.Tensor) -> torch.Tensor:
-        """Check ``x`` and return its windows, ``(N, C, H_out, W_out, kh·kw)``."""
+        """Check ``x`` and return its windows, ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
         check_image(type(self).__name__, x, None, self.kernel_size)
         self.input_size = tuple(x.shape[2:])
-        return windows(x, self.kernel_size, self.stride).flatten(-2)
+        return windows(x, self.kernel_size, self.stride).flatten(2, 3)
 
     def fold(self, grad_windows: torch.Tensor) -> torch.Tensor:
-        """Send ``(N, C, H_out, W_out, kh·kw)`` window gradients back to the input pixels (col2im)."""
-        return fold(grad_windows.unflatten(-1, self.kernel_size), self.input_size, self.stride)
+        """Send ``(N, C, kh·kw, H_out, W_out)`` window gradients back to the input pixels (col2im)."""
+        return fold(grad_windows.unflatten(2, self.kernel_size), self.input_size, self.stride)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -43,13 +43,14 @@ class MaxPool2d(Pool2d):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.output, self.argmax = self.windows(x).max(dim=-1)
+        self.output, self.argmax = self.windows(x).max(dim=2)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
         check_grad("MaxPool2d", self.output, grad_output)
-        grad_windows = grad_output.new_zeros(*grad_output.shape, self.kernel_size[0] * self.kernel_size[1])
-        grad_windows.scatter_(-1, self.argmax.unsqueeze(-1), grad_output.unsqueeze(-1))  # to the winner
+        n, c, h_out, w_out = grad_output.shape
+        grad_windows = grad_output.new_zeros(n, c, self.kernel_size[0] * self.kernel_size[1], h_out, w_out)
+        grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))  # all to the winner
         return self.fold(grad_windows)
 
 
@@ -60,10 +61,12 @@ class AvgPool2d(Pool2d):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.output = self.windows(x).mean(dim=-1)
+        self.output = self.windows(x).mean(dim=2)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
         check_grad("AvgPool2d", self.output, grad_output)
-        share = grad_output / (self.kernel_size[0] * self.kernel_size[1])
-        return self.fold(share.unsqueeze(-1).expand(*share.shape, self.kernel_size[0] * self.kernel_size[1]))
+        n, c, h_out, w_out = grad_output.shape
+        area = self.kernel_size[0] * self.kernel_size[1]
+        share = (grad_output / area).unsqueeze(2)  # the same share for every input of the window
+        return self.fold(share.expand(n, c, area, h_out, w_out))
