@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import torch
+
 
 @dataclass(frozen=True)
 class Ratio:
@@ -67,7 +69,8 @@ class Settings:
 
     ``clock="wall"`` times with ``time.perf_counter``. ``clock="cpu"`` times with ``time.process_time``,
     the CPU time of the whole process: it ignores the time that other programs take the core away, so
-    it is steadier on a busy machine, but it measures wall time only with one thread.
+    it is steadier on a busy machine, but it equals elapsed time only with one thread (with more, it adds
+    up the threads). ``clock="auto"`` is ``"cpu"`` with one thread and ``"wall"`` with more.
     """
 
     quick: bool = False
@@ -76,7 +79,8 @@ class Settings:
     clock: str = "wall"
 
     def timer(self) -> Callable[[], float]:
-        return {"wall": time.perf_counter, "cpu": time.process_time}[self.clock]
+        clock = self.clock if self.clock != "auto" else ("cpu" if torch.get_num_threads() == 1 else "wall")
+        return {"wall": time.perf_counter, "cpu": time.process_time}[clock]
 
 
 @dataclass
