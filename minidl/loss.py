@@ -49,9 +49,10 @@ class Loss:
             raise TypeError(f"{who}: target has dtype {target.dtype}; use int64 class indices or float rows")
         if not target.is_floating_point():  # class indices
             if target.shape != (n,):
+                hint = "; one-hot or probability rows must be floating point" if target.dim() == 2 else ""
                 raise ValueError(
                     f"{who}: class-index target must have shape ({n},) for prediction {tuple(prediction.shape)}, "
-                    f"got {tuple(target.shape)}"
+                    f"got {tuple(target.shape)} of dtype {target.dtype}{hint}"
                 )
             if n and (int(target.min()) < 0 or int(target.max()) >= c):
                 raise ValueError(

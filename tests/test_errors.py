@@ -157,6 +157,15 @@ def test_index_target_of_the_wrong_shape(loss_cls):
 
 
 @pytest.mark.parametrize("loss_cls", LOSSES, ids=loss_ids)
+def test_integer_one_hot_rows_are_refused_with_a_hint(loss_cls):
+    msg = rf"{loss_cls.__name__}: class-index target must have shape {shape(5)} .* "
+    msg += rf"got {shape(5, 3)} of dtype torch.int64"
+    msg += "; one-hot or probability rows must be floating point"
+    with pytest.raises(ValueError, match=msg):
+        loss_cls()(P, torch.eye(3, dtype=torch.int64)[[0, 1, 2, 0, 1]])
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES, ids=loss_ids)
 def test_float_indices_are_refused_with_a_hint(loss_cls):
     msg = rf"{loss_cls.__name__}: target has shape {shape(5)}, .*must be an integer tensor"
     with pytest.raises(ValueError, match=msg):
