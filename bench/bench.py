@@ -134,6 +134,7 @@ def run(threads: list[int], rounds: int, settings: Settings, only: str | None) -
             if not runs:
                 continue
             times = {v: min(t[v] for t in runs) for v in runs[0]}
+            wall = {v: min(getattr(t, "wall", t)[v] for t in runs) for v in runs[0]}
             ratios = []
             for ratio in c.ratios:
                 value = ratio.of(times)
@@ -143,37 +144,36 @@ def run(threads: list[int], rounds: int, settings: Settings, only: str | None) -
                     dict(label=ratio.label, value=value, **spread, target=ratio.target(), met=ratio.met(value))
                 )
             clock = settings.clock if settings.clock != "auto" else ("cpu" if n == 1 else "wall")
-            rows.append(dict(case=c.name, threads=n, clock=clock, note=c.note, seconds=times, ratios=ratios))
+            row = dict(case=c.name, threads=n, clock=clock, note=c.note, seconds=times, wall_seconds=wall)
+            rows.append(dict(row, ratios=ratios))
     return rows
 
 
 def recommendation(rows: list[dict], margin: float = 1.05) -> list[str]:
-    """What the numbers say about threads: per case, minidl's step time at each thread count; then the advice.
+    """What the numbers say about threads: minidl's elapsed step time at each thread count, per case; the advice.
 
     More threads are recommended only where they make minidl's step at least ``margin`` times faster.
     """
     lines, gain = [], {}
     for name in dict.fromkeys(row["case"] for row in rows):
-        times = {
-            row["threads"]: row["seconds"]["minidl"]
-            for row in rows
-            if row["case"] == name and "minidl" in row["seconds"]
-        }
+        mine = [row for row in rows if row["case"] == name and "minidl" in row["seconds"]]
+        times = {row["threads"]: row["wall_seconds"]["minidl"] for row in mine}
         if len(times) < 2 or 1 not in times or any(math.isinf(t) for t in times.values()):
             continue
         most = max(times)
         gain[name] = (most, times[1] / times[most])
         each = ", ".join(f"{n} thread(s): {times[n] / times[1]:.2f}×" for n in sorted(times))
-        lines.append(f"{name}: minidl step time relative to 1 thread: {each}")
+        lines.append(f"{name}: minidl's elapsed step time, relative to 1 thread: {each}")
     for group, what in (("report net", "The CLI trains the report's net"), ("MLP", "For a 1024-wide MLP")):
         found = [(n, g) for name, (n, g) in gain.items() if name.startswith(group)]
         if not found:
             continue
         n, g = min(found, key=lambda ng: ng[1])  # the case that gains least from more threads
         if g >= margin:
-            lines.append(f"→ {what}: {n} threads make the step {g:.2f}× faster; call torch.set_num_threads({n}).")
+            lines.append(f"→ {what}: {n} threads make minidl's step {g:.2f}× faster; call torch.set_num_threads({n}).")
         else:
-            lines.append(f"→ {what}: {n} threads make the step {g:.2f}× as fast; keep 1 thread (the package default).")
+            effect = f"gain only {g:.2f}×" if g >= 1 else f"make minidl's step {1 / g:.2f}× slower"
+            lines.append(f"→ {what}: {n} threads {effect}; keep 1 thread (the package default).")
     return lines
 
 
@@ -207,10 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     threads = [int(n) for n in args.threads.split(",")]
     rounds = args.rounds or (1 if args.quick else 3)
-    settings = Settings(quick=args.quick, repeats=3 if args.quick else 5, clock=args.clock)
+    settings = Settings(quick=args.quick, repeats=3 if args.quick else 7, clock=args.clock)
     if args.clock == "cpu" and threads != [1]:
         parser.error("--clock cpu equals elapsed time only with one thread: add --threads 1, or use --clock auto")
     extra = load_more_cases()
+    if args.only and not any(args.only.lower() in name.lower() for name in CASES):
+        parser.error(f"--only {args.only!r} matches no case; the cases are: {', '.join(CASES)}")
 
     rows = run(threads, rounds, settings, args.only)
     advice = recommendation(rows)

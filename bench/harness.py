@@ -74,7 +74,7 @@ class Settings:
     """
 
     quick: bool = False
-    repeats: int = 5
+    repeats: int = 7
     min_block: float = 0.02
     clock: str = "wall"
 
@@ -109,7 +109,16 @@ def case(
     return register
 
 
-def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> dict[str, float]:
+class Timings(dict):
+    """``{variant: seconds per call}`` on the settings' clock, and ``wall``: the same in elapsed time
+    (comparing thread counts needs one clock for all of them)."""
+
+    def __init__(self, times: dict[str, float], wall: dict[str, float]) -> None:
+        super().__init__(times)
+        self.wall = wall
+
+
+def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> Timings:
     """Seconds per call of each step, the minimum over ``settings.repeats`` blocks.
 
     Each step runs once to warm up; then every step runs a block of ``number`` calls in turn
@@ -119,12 +128,12 @@ def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> d
     clock = settings.timer()
     warm = {}
     for name, step in steps.items():
-        start = clock()
+        start = time.perf_counter()
         step()
-        warm[name] = clock() - start
+        warm[name] = time.perf_counter() - start
     number = max(1, math.ceil(settings.min_block / max(max(warm.values()), 1e-9)))
     names = list(steps)
-    best = dict.fromkeys(names, math.inf)
+    best, best_wall = dict.fromkeys(names, math.inf), dict.fromkeys(names, math.inf)
     gc_was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
@@ -132,11 +141,12 @@ def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> d
         for r in range(settings.repeats):
             for name in names[r % len(names) :] + names[: r % len(names)]:
                 step = steps[name]
-                start = clock()
+                start, start_wall = clock(), time.perf_counter()
                 for _ in range(number):
                     step()
+                best_wall[name] = min(best_wall[name], (time.perf_counter() - start_wall) / number)
                 best[name] = min(best[name], (clock() - start) / number)
     finally:
         if gc_was_enabled:
             gc.enable()
-    return best
+    return Timings(best, best_wall)
