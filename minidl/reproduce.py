@@ -186,7 +186,7 @@ def run(
     rounds = [round_data(s, protocol.n, dtype) for s in seeds] * len(losses)
     train = (torch.stack([tr[0] for tr, _ in rounds]), torch.stack([tr[1] for tr, _ in rounds]))
     test = (torch.stack([te[0] for _, te in rounds]), torch.stack([te[1] for _, te in rounds]))
-    net = stack([round_model(s, protocol.init, dtype=dtype) for s in seeds] * len(losses))
+    net = stack([round_model(s, protocol.init, dtype=dtype) for s in seeds] * len(losses), needs_input_grad=False)
     loss_fn = StackedLoss([loss for loss in losses for _ in seeds])
     histories = fit_stacked(net, loss_fn, train, test, protocol.epochs, protocol.lr, protocol.batch_size)
     by_loss = {loss: histories[i * protocol.rounds : (i + 1) * protocol.rounds] for i, loss in enumerate(losses)}
@@ -195,22 +195,26 @@ def run(
 
 # -- figures (matplotlib is imported only here) -----------------------------------------------------
 
-def figure(results: Results, loss: str, what: str):
+def figure(results: Results, loss: str, what: str, title: bool = True):
     """The report's figure for ``loss`` and ``what`` (``"loss"`` or ``"error"``): per epoch, the mean
-    over the rounds as a line and the band mean ± std filled, for the training and the test set."""
+    over the rounds as a line and the band mean ± std filled, for the training and the test set.
+    ``title``: the report's caption as the title (leave it out where the page gives the caption)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.6), facecolor="white")
     epochs = range(1, results.protocol.epochs + 1)
+    names = {"train": "training set" if what == "error" else "training (average over the epoch's steps)",
+             "test": "test set"}
     for split, color in (("train", "tab:blue"), ("test", "tab:orange")):
         mean, std = results.curve(loss, f"{split}_{what}")
         scale = 100 if what == "error" else 1
-        ax.plot(epochs, scale * mean, color=color, label=f"{split} (mean)")
+        ax.plot(epochs, scale * mean, color=color, label=f"{names[split]}: mean")
         ax.fill_between(epochs, scale * (mean - std), scale * (mean + std), color=color, alpha=0.25,
-                        label=f"{split} (mean ± std)")
+                        label="mean ± std")
     ax.set_xlabel("epoch")
     ax.set_ylabel("error rate (%)" if what == "error" else f"loss ({NAMES[loss]})")
-    ax.set_title(CAPTIONS[loss, what][1], fontsize=10)
+    if title:
+        ax.set_title(CAPTIONS[loss, what][1], fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

@@ -86,6 +86,18 @@ def test_stacked_network_slice_is_each_model():
         torch.testing.assert_close(unstack(net, m)(x[m]), out[m])
 
 
+def test_stack_can_skip_the_data_gradient():
+    models = [minidl.models.report_net(generator=minidl.seeded(s), dtype=torch.float64) for s in range(2)]
+    full, skipping = stack(models), stack(models, needs_input_grad=False)
+    assert "needs_input_grad=False" in repr(skipping[0]) and skipping[2].needs_input_grad
+    x = torch.rand(2, 5, 2, dtype=torch.float64, generator=minidl.seeded(1))
+    g = torch.randn(2, 5, 2, dtype=torch.float64, generator=minidl.seeded(2))
+    full(x), skipping(x)
+    assert full.backward(g) is not None and skipping.backward(g) is None
+    for p, q in zip(full.param(), skipping.param(), strict=True):
+        torch.testing.assert_close(p.grad, q.grad, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("name", ["mse", "ce"])
 def test_stacked_losses_match_minidl_losses(name):
     scores = torch.randn(3, 5, 2, dtype=torch.float64, generator=minidl.seeded(0))
