@@ -18,7 +18,8 @@ torch.set_num_threads(1)
 settings.register_profile(
     "minidl", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("minidl")
+settings.register_profile("thorough", parent=settings.get_profile("minidl"), max_examples=300)
+settings.load_profile("minidl")  # `pytest --hypothesis-profile=thorough` for a deeper search
 
 
 @pytest.fixture

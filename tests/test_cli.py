@@ -67,7 +67,7 @@ def test_progress_bar_mode_runs(capsys):
     assert main(["--epochs", "2", "--n", "100"]) == 0
     out = capsys.readouterr().out
     check_training_output(out, epochs=2)
-    assert "training" in out and "2/2" in out  # the bar's description and its count
+    assert "training: 100%" in out and "2/2 [" in out and "epoch/s" in out  # tqdm's bar, finished
 
 
 def test_cross_entropy_and_mini_batches_run(capsys):
