@@ -124,6 +124,8 @@ def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> T
     Each step runs once to warm up; then every step runs a block of ``number`` calls in turn
     (the order rotating from block to block), so that a slow spell of a shared machine hits
     all of them. ``number`` is chosen so that the slowest step's block lasts ``min_block`` seconds.
+    Each block begins with one untimed call: the step before it was another variant's, which can
+    leave, e.g., a trimmed heap whose page faults a training loop would not see.
     """
     clock = settings.timer()
     warm = {}
@@ -141,6 +143,7 @@ def interleaved(steps: dict[str, Callable[[], object]], settings: Settings) -> T
         for r in range(settings.repeats):
             for name in names[r % len(names) :] + names[: r % len(names)]:
                 step = steps[name]
+                step()  # untimed: the block then starts in the step's steady state (e.g. its heap grown back)
                 start, start_wall = clock(), time.perf_counter()
                 for _ in range(number):
                     step()
