@@ -191,7 +191,7 @@ def test_linear_inits_have_the_stated_spread():
     assert abs(gauss.weight.value.std().item() - 1.0) < 0.01
     assert abs(xavier.weight.value.std().item() - xavier_std) / xavier_std < 0.01
     assert abs(gauss.weight.value.mean().item()) < 0.01 and abs(xavier.weight.value.mean().item()) < 0.01 * 0.06
-    assert abs(xavier.bias.value.std().item() - 1.0) < 0.1  # the bias is N(0, 1) either way
+    assert abs(xavier.bias.value.std().item() - 1.0) < 0.15  # the bias is N(0, 1) either way (5 sigma)
 
 
 def test_linear_init_is_reproducible_with_a_generator():
