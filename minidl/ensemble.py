@@ -28,9 +28,11 @@ class StackedLinear(Module):
     Model m's loss depends on no other model's parameters, so the gradient of the *sum* of the M
     losses with respect to ``W[m]`` is the gradient of model m's own loss: slice m of every tensor
     follows exactly the computation of the m-th ``Linear`` trained alone.
+
+    ``needs_input_grad=False`` skips ``∂ℓ/∂x`` for a network's first layer, as in ``Linear``.
     """
 
-    def __init__(self, layers: list[Linear]) -> None:
+    def __init__(self, layers: list[Linear], needs_input_grad: bool = True) -> None:
         if not layers or not all(isinstance(layer, Linear) for layer in layers):
             raise TypeError("StackedLinear: expected a non-empty list of minidl Linear layers")
         shapes = {tuple(layer.weight.shape) for layer in layers}
@@ -39,6 +41,7 @@ class StackedLinear(Module):
         self.in_features, self.out_features = layers[0].in_features, layers[0].out_features
         self.weight = Parameter(torch.stack([layer.weight.value for layer in layers]))
         self.bias = Parameter(torch.stack([layer.bias.value for layer in layers]).unsqueeze(1))
+        self.needs_input_grad = needs_input_grad
         self.input: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -51,7 +54,7 @@ class StackedLinear(Module):
         self.input = x
         return torch.baddbmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
 
-    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
         x, g = self.input, grad_output
         if x is None:
             raise RuntimeError("StackedLinear: backward() called before forward()")
@@ -61,28 +64,32 @@ class StackedLinear(Module):
             raise ValueError(f"StackedLinear: grad_output must have shape {expected}, got {got}")
         self.weight.grad.baddbmm_(x.mT, g)  #                                  ∂ℓ/∂W += xᵀ g  (2)
         self.bias.grad.add_(g.sum(1, keepdim=True))  #                        ∂ℓ/∂b += Σ_n g  (2)
+        if not self.needs_input_grad:
+            return None
         return torch.bmm(g, self.weight.value.mT)  #                           ∂ℓ/∂x  = g Wᵀ   (2)
 
     def layer(self, m: int) -> Linear:
         """Model m's layer, as a plain ``Linear`` holding a copy of ``W[m]`` and ``b[m]``."""
         linear = Linear(self.in_features, self.out_features, dtype=self.weight.value.dtype,
-                        device=self.weight.value.device)
+                        device=self.weight.value.device, needs_input_grad=self.needs_input_grad)
         linear.weight.value.copy_(self.weight.value[m])
         linear.bias.value.copy_(self.bias.value[m, 0])
         return linear
 
     def extra_repr(self) -> str:
+        skip = "" if self.needs_input_grad else ", needs_input_grad=False"
         m = self.weight.shape[0]
-        return f"models={m}, in_features={self.in_features}, out_features={self.out_features}"
+        return f"models={m}, in_features={self.in_features}, out_features={self.out_features}{skip}"
 
 
-def stack(models: list[Sequential]) -> Sequential:
+def stack(models: list[Sequential], needs_input_grad: bool = True) -> Sequential:
     """One ``Sequential`` that runs M networks of ``Linear`` and ``Tanh`` layers side by side.
 
     Its input is ``(M, N, in)``, its output ``(M, N, out)``. ``Linear`` layers become
     ``StackedLinear`` (copies of their parameters); ``Tanh`` is elementwise, so the same
     ``Tanh`` module serves all M models unchanged. A final ``Softmax`` is not stacked: train the
     logits with ``softmax_cross_entropy``, which is ``Softmax`` followed by ``CrossEntropyLoss``.
+    ``needs_input_grad=False``: the first layer's ``backward`` skips ``∂ℓ/∂x`` (the data's gradient).
     """
     if not models or not all(isinstance(model, Sequential) for model in models):
         raise TypeError("stack: expected a non-empty list of minidl Sequential models")
@@ -92,7 +99,7 @@ def stack(models: list[Sequential]) -> Sequential:
     layers: list[Module] = []
     for i, kind in enumerate(kinds[0]):
         if kind == "Linear":
-            layers.append(StackedLinear([model[i] for model in models]))
+            layers.append(StackedLinear([model[i] for model in models], needs_input_grad or i > 0))
         elif kind == "Tanh":
             layers.append(Tanh())
         else:
