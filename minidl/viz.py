@@ -204,7 +204,7 @@ def render_boundary(loss: str = "mse", epoch: int | None = None, settings: Setti
     epochs = list(range(last + 1))
     curve.plot(epochs, [100 * e for e in run.test_error], color="0.6", linewidth=1)
     curve.plot(epochs[: epoch + 1], [100 * e for e in run.test_error[: epoch + 1]], color="black", linewidth=1.8)
-    curve.plot([epoch], [100 * error], "o", color=ACCENTS[1], markersize=7)
+    curve.plot([epoch], [100 * error], "o", color=ACCENTS[1], markersize=7, clip_on=False)
     curve.set(xlim=(0, last), ylim=(0, max(60.0, 100 * max(run.test_error[1:], default=0) + 5)),
               xlabel="epoch", ylabel="test error (%)")
     curve.grid(alpha=0.3)
@@ -619,7 +619,7 @@ class Player:
 
     def __init__(self, render: Callable, controls: dict[str, Sequence], *, title: str,
                  initial: dict[str, Any] | None = None, formats: dict[str, Callable] | None = None,
-                 animate: str | None = None, dpi: int = 80, colours: int = 64) -> None:
+                 animate: str | None = None, dpi: int = 90, colours: int = 64) -> None:
         self.title, self.controls, self.animate = title, {k: list(v) for k, v in controls.items()}, animate
         if animate is not None and animate not in self.controls:
             raise ValueError(f"Player: animate={animate!r} is not one of the controls {list(self.controls)}")
