@@ -2,7 +2,7 @@
 
 Each notebook runs in a fresh kernel from its own folder, with one thread and a fixed hash seed
 (the Makefile exports OMP_NUM_THREADS=1 and PYTHONHASHSEED=0). Timing metadata is dropped so
-that a re-run changes only what the computation changed.
+that a re-run changes only what the computation changed. Widget state is not saved.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ def execute(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     resources = {"metadata": {"path": str(path.parent)}}
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
+    # No saved widget state: it would inline every live widget's image in the notebook, and the
+    # book's pages would then fetch require.js and the widget manager from CDNs (the explorers'
+    # static players stand in for the widgets there).
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources,
+                   store_widget_state=False).execute()
     elapsed = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
