@@ -170,17 +170,32 @@ class Results:
 
 
 def run(
-    protocol: Protocol = Protocol(), losses: tuple[str, ...] = ("mse", "ce"), dtype: torch.dtype = torch.float32
+    protocol: Protocol = Protocol(),
+    losses: tuple[str, ...] = ("mse", "ce"),
+    dtype: torch.dtype = torch.float32,
+    threads: int | None = 1,
 ) -> Results:
     """Run the protocol's rounds for every loss, all stacked into one network of
     ``len(losses) × rounds`` models (models ``[i·R, (i+1)·R)`` use ``losses[i]``).
 
     Round r of every loss has the same data and the same initial weights, those of
     ``python -m minidl --seed <seed + r>``. The time taken is in ``Results.seconds``.
+    ``threads``: torch's thread count during the run (restored after; ``None`` leaves it alone).
+    The tensors are small, and a second thread costs more in synchronisation than it saves.
     """
     unknown = sorted(set(losses) - set(LOSSES))
     if not losses or unknown:
         raise ValueError(f"run: losses must be a non-empty tuple from {sorted(LOSSES)}, got {unknown}")
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _run(protocol, losses, dtype)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run(protocol: Protocol, losses: tuple[str, ...], dtype: torch.dtype) -> Results:
     start = time.perf_counter()
     seeds = [protocol.seed + r for r in range(protocol.rounds)]
     rounds = [round_data(s, protocol.n, dtype) for s in seeds] * len(losses)
@@ -307,8 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         protocol = Protocol(args.rounds, args.epochs, args.n, args.lr, args.batch_size, args.init, args.seed)
     except ValueError as e:
         p.error(str(e))
-    torch.set_num_threads(args.threads)
-    results = run(protocol)
+    results = run(protocol, threads=args.threads)
     print(results.table())
     print(f"\n{protocol.rounds} rounds × {protocol.epochs} epochs × 2 losses in {results.seconds:.1f} s")
     if args.out is not None:

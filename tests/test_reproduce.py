@@ -186,3 +186,23 @@ def test_bad_input_is_reported_clearly():
         R.Protocol(init="he")
     with pytest.raises(ValueError, match="Protocol: lr"):
         R.Protocol(lr=float("nan"))
+
+
+def test_run_trains_with_one_thread_and_restores_the_count(monkeypatch):
+    seen = []
+    fit = R.fit_stacked
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(R, "fit_stacked", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        R.run(R.Protocol(rounds=1, epochs=1, n=10))
+        assert seen == [1] and torch.get_num_threads() == 2
+        R.run(R.Protocol(rounds=1, epochs=1, n=10), threads=None)
+        assert seen == [1, 2]
+    finally:
+        torch.set_num_threads(before)
