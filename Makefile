@@ -39,7 +39,7 @@ execute: $(STAMP)
 	$(BIN)/python tools/execute.py book/*.ipynb
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book/
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
