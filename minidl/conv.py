@@ -36,6 +36,9 @@ class Conv2d(Module):
     ``fan_out = out_channels·kh·kw`` [Glorot & Bengio 2010]; ``"gaussian"`` draws N(0, 1) as the
     report's ``Linear`` does (far too large for a convolution). ``b`` is drawn from N(0, 1) in
     both cases, as in ``Linear``.
+
+    ``needs_input_grad=False`` is for a network's first layer, as in ``Linear``: ``backward`` then
+    skips ``∂ℓ/∂X_col`` and col2im, and returns ``None``.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class Conv2d(Module):
         generator: torch.Generator | None = None,
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
+        needs_input_grad: bool = True,
     ) -> None:
         if not all(isinstance(c, int) and c > 0 for c in (in_channels, out_channels)):
             raise ValueError(f"Conv2d: channel counts must be positive ints, got ({in_channels}, {out_channels})")
@@ -63,6 +67,7 @@ class Conv2d(Module):
         kw = dict(generator=generator, dtype=dtype, device=device)
         self.weight = Parameter(torch.randn(out_channels, in_channels, *self.kernel_size, **kw) * std)
         self.bias = Parameter(torch.randn(out_channels, **kw))
+        self.needs_input_grad = needs_input_grad
         self.cols: torch.Tensor | None = None
         self.output: torch.Tensor | None = None
 
@@ -78,13 +83,15 @@ class Conv2d(Module):
         self.output = s_col.view(self.out_channels, n, h_out, w_out).permute(1, 0, 2, 3)  # (N, out, H_out, W_out)
         return self.output
 
-    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
         check_grad("Conv2d", self.output, grad_output)
         n, _, h_out, w_out = grad_output.shape
         g = grad_output.permute(1, 0, 2, 3).reshape(self.out_channels, -1)  # G, columns as in X_col
         w_col = self.weight.value.reshape(self.out_channels, -1)
         self.weight.grad.add_(g.mm(self.cols.T).view_as(self.weight.grad))  # ∂ℓ/∂W_col += G X_colᵀ      (2)
         self.bias.grad.add_(g.sum(dim=1))  #                                   ∂ℓ/∂b     += Σ_columns G  (2)
+        if not self.needs_input_grad:
+            return None
         grad_cols = w_col.T.mm(g)  #                                           ∂ℓ/∂X_col  = W_colᵀ G      (2)
         grad_patches = grad_cols.view(self.in_channels, *self.kernel_size, n, h_out, w_out).permute(0, 3, 1, 2, 4, 5)
         grad_x = fold(grad_patches, self.padded_size, self.stride).permute(1, 0, 2, 3)  # col2im, (N, C, H, W)
@@ -94,5 +101,6 @@ class Conv2d(Module):
         return [self.weight, self.bias]
 
     def extra_repr(self) -> str:
+        skip = "" if self.needs_input_grad else ", needs_input_grad=False"
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, init={self.init!r}")
+                f"stride={self.stride}, padding={self.padding}, init={self.init!r}{skip}")

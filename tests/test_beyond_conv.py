@@ -185,3 +185,14 @@ def test_backward_checks(gen):
     with pytest.raises(ValueError, match=r"Conv2d: grad_output has shape \(1, 2, 3, 3\), but forward\(\) returned "
                                          r"shape \(1, 2, 2, 2\)"):
         conv.backward(torch.ones(1, 2, 3, 3))
+
+
+def test_first_layer_skips_the_input_gradient(gen):
+    conv = minidl.Conv2d(2, 3, 3, padding=1, generator=gen, dtype=torch.float64, needs_input_grad=False)
+    x = torch.randn(2, 2, 5, 5, generator=gen, dtype=torch.float64)
+    g = torch.randn(conv(x).shape, generator=gen, dtype=torch.float64)
+    assert conv.backward(g) is None
+    _, _, ref_w, ref_b = autograd_conv(conv, x, g)
+    torch.testing.assert_close(conv.weight.grad, ref_w)
+    torch.testing.assert_close(conv.bias.grad, ref_b)
+    assert "needs_input_grad=False" in repr(conv)

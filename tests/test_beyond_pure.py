@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import minidl
-from minidl import adam, conv, dropout, flatten, gd, hinge, im2col, l1, pool, prelu
+from minidl import adam, conv, digits, dropout, flatten, gd, hinge, im2col, l1, pool, prelu
 
-FILES = [adam, conv, dropout, flatten, gd, hinge, im2col, l1, pool, prelu]
+FILES = [adam, conv, digits, dropout, flatten, gd, hinge, im2col, l1, pool, prelu]
 
 
 def used_names(module) -> set[str]:
