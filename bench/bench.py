@@ -163,7 +163,7 @@ def recommendation(rows: list[dict], margin: float = 1.05) -> list[str]:
         most = max(times)
         gain[name] = (most, times[1] / times[most])
         each = ", ".join(f"{n} thread(s): {times[n] / times[1]:.2f}×" for n in sorted(times))
-        lines.append(f"{name}: minidl's elapsed step time, relative to 1 thread: {each}")
+        lines.append(f"{name}: minidl's elapsed time relative to 1 thread: {each}")
     for group, what in (("report net", "The CLI trains the report's net"), ("MLP", "For a 1024-wide MLP")):
         found = [(n, g) for name, (n, g) in gain.items() if name.startswith(group)]
         if not found:
