@@ -566,7 +566,8 @@ def activation_explorer() -> Explorer:
     import ipywidgets as w
 
     controls = {"name": w.Dropdown(options=list(activations()), value="Tanh", description="activation"),
-                "range": w.FloatRangeSlider(value=(-4.0, 4.0), min=-20, max=20, step=0.5, description="input s")}
+                "range": w.FloatRangeSlider(value=(-4.0, 4.0), min=-20, max=20, step=0.5, description="input s",
+                                           readout_format=".1f")}
     return Explorer(lambda name, range: render_activation(name, *range), controls, "Activations")
 
 
