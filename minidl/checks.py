@@ -6,8 +6,11 @@ from __future__ import annotations
 import torch
 
 
-def check_float_2d(who: str, x: object, width: int | None = None, what: str = "input") -> None:
-    """Raise unless ``x`` is a 2-D floating-point tensor (batch, features) of the given ``width``."""
+def check_float_2d(
+    who: str, x: object, width: int | None = None, what: str = "input", like: torch.Tensor | None = None
+) -> None:
+    """Raise unless ``x`` is a 2-D floating-point tensor (batch, features) of the given ``width``,
+    with the dtype and device of ``like`` (a parameter) when one is given."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{who}: {what} must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() != 2:
@@ -19,6 +22,11 @@ def check_float_2d(who: str, x: object, width: int | None = None, what: str = "i
         raise TypeError(f"{who}: {what} must be floating point, got dtype {x.dtype}; use x.float()")
     if width is not None and x.shape[1] != width:
         raise ValueError(f"{who}: expected {what} of shape (N, {width}), got {tuple(x.shape)}")
+    if like is not None and (x.dtype != like.dtype or x.device != like.device):
+        raise TypeError(
+            f"{who}: {what} of shape {tuple(x.shape)} is {x.dtype} on {x.device}, but the parameters are "
+            f"{like.dtype} on {like.device}; use module.to(...) or x.to(...)"
+        )
 
 
 def check_grad(who: str, cached: torch.Tensor | None, grad_output: object) -> None:

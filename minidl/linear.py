@@ -53,7 +53,7 @@ class Linear(Module):
         self.input: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_float_2d("Linear", x, self.in_features)
+        check_float_2d("Linear", x, self.in_features, like=self.weight.value)
         self.input = x
         return torch.addmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
 

@@ -26,6 +26,8 @@ class SGD:
     """
 
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0) -> None:
+        if hasattr(params, "param"):
+            raise TypeError(f"SGD: pass the parameters, SGD(model.param(), ...), not the {type(params).__name__}")
         self.params = list(params)
         for i, p in enumerate(self.params):
             if not isinstance(p, Parameter):

@@ -60,6 +60,12 @@ def test_integer_prediction_is_refused(loss_cls):
         loss_cls()(torch.ones(5, 3, dtype=torch.int64), torch.zeros(5, dtype=torch.int64))
 
 
+def test_linear_input_of_another_dtype_names_the_module_and_both_dtypes():
+    with pytest.raises(TypeError, match=rf"Linear: input of shape {shape(5, 3)} is torch.float64 on cpu, "
+                       r"but the parameters are torch.float32 on cpu"):
+        minidl.Linear(3, 4)(torch.randn(5, 3, dtype=torch.float64))
+
+
 def test_input_that_is_not_a_tensor_is_refused():
     with pytest.raises(TypeError, match="Tanh: input must be a torch.Tensor, got list"):
         minidl.Tanh()([1.0, 2.0])
@@ -219,9 +225,16 @@ def test_sgd_refuses_momentum_outside_0_1(momentum):
         minidl.SGD(minidl.Linear(2, 2).param(), lr=0.1, momentum=momentum)
 
 
+@pytest.mark.parametrize("model", [minidl.Linear(3, 4), report_net()], ids=["Linear", "Sequential"])
+def test_sgd_given_a_module_says_to_pass_its_parameters(model):
+    name = type(model).__name__
+    with pytest.raises(TypeError, match=rf"SGD: pass the parameters, SGD\(model.param\(\), ...\), not the {name}"):
+        minidl.SGD(model, lr=0.1)
+
+
 def test_sgd_refuses_something_that_is_not_a_parameter():
-    with pytest.raises(TypeError, match=r"SGD: params\[0\] is Linear, not a minidl Parameter"):
-        minidl.SGD(report_net(), lr=0.1)  # the network instead of net.param()
+    with pytest.raises(TypeError, match=r"SGD: params\[1\] is Tensor, not a minidl Parameter"):
+        minidl.SGD([minidl.Parameter(torch.zeros(3)), torch.zeros(3)], lr=0.1)  # a raw tensor in the list
 
 
 # -- Sequential and state_dict ----------------------------------------------------------------------
