@@ -135,9 +135,12 @@ def softmax_cross_entropy(scores: torch.Tensor, target: torch.Tensor) -> tuple[t
     ``ℓ_m = −k Σ t log p`` and ``∂(Σ_m ℓ_m)/∂s = k (p − t)``, with ``k = 1/N``: the product of the
     softmax Jacobian (eq. 4) and ``−t/p`` (eq. 5), as in ``SoftmaxCrossEntropyLoss``.
     """
-    log_p = scores - scores.logsumexp(2, keepdim=True)
+    z = scores - scores.amax(dim=2, keepdim=True)  # s_i − max_k s_k: no exp can overflow   (3)
+    e = torch.exp(z)
+    total = e.sum(dim=2, keepdim=True)  #                                            N     (3)
     k = 1.0 / scores.shape[1]
-    return (target * log_p).sum((1, 2)) * -k, (log_p.exp() - target) * k
+    log_p = z - torch.log(total)  #                                  log p_i = z_i − log N  (3)
+    return (target * log_p).sum((1, 2)) * -k, (e / total - target) * k  #    ℓ; k (p − t)  (5)
 
 
 LOSSES = {"mse": mse, "ce": softmax_cross_entropy}

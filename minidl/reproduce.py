@@ -99,10 +99,10 @@ def fit_stacked(
     optimizer = SGD(net.param(), lr=lr)
     histories = [History() for _ in range(models)]
 
-    def evaluate(x: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
+    def evaluate(x: torch.Tensor, y: torch.Tensor, with_loss: bool = True) -> tuple[list[float], list[float]]:
         output = net(x)
-        losses, _ = loss_fn(output, one_hot(y, classes, dtype))
-        return losses.tolist(), (output.argmax(dim=2) != y).double().mean(dim=1).tolist()
+        losses = loss_fn(output, one_hot(y, classes, dtype))[0].tolist() if with_loss else []
+        return losses, (output.argmax(dim=2) != y).double().mean(dim=1).tolist()
 
     for _ in range(epochs):
         total = torch.zeros(models, dtype=dtype)
@@ -112,7 +112,7 @@ def fit_stacked(
             net.backward(grad)
             optimizer.step()
             total += losses
-        _, train_error = evaluate(*train)
+        _, train_error = evaluate(*train, with_loss=False)  # History keeps the loss of the steps instead
         test_loss, test_error = evaluate(*test)
         for m, h in enumerate(histories):
             h.train_loss.append(total[m].item() / len(x_steps))
