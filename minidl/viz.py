@@ -759,6 +759,6 @@ def softmax_player(scores: Sequence[float] = SCORES) -> Player:
 
 def trajectory_player() -> Player:
     """Static: SGD and momentum, step by step, on each surface."""
-    steps = min(s.steps for s in SURFACES.values())
-    return Player(render_trajectory, {"surface": list(SURFACES), "step": list(range(0, steps + 1, 2))},
-                  title="SGD against momentum", animate="step", initial={"surface": "ravine", "step": 0})
+    steps = list(range(0, min(s.steps for s in SURFACES.values()) + 1, 2))  # every other step
+    return Player(render_trajectory, {"surface": list(SURFACES), "step": steps},
+                  title="SGD against momentum", animate="step", initial={"surface": "ravine", "step": steps[-1]})

@@ -57,6 +57,18 @@ def test_training_lowers_the_error_for_both_losses():
         assert run.test_error[-1] < run.test_error[0] - 0.1, (loss, run.test_error)
 
 
+def test_train_run_is_the_command_line_run(capsys):
+    from minidl.__main__ import main
+
+    settings = viz.Settings(loss="ce", n=150, epochs=2, batch_size=10, lr=0.05, momentum=0.5, init="xavier", seed=3)
+    main(["--loss", "ce", "--n", "150", "--epochs", "2", "--batch-size", "10", "--lr", "0.05", "--momentum", "0.5",
+          "--init", "xavier", "--seed", "3", "--no-progress"])
+    out = capsys.readouterr().out
+    run = viz.train_run(settings, grid=5)
+    assert re.findall(r"train loss ([\d.]+)", out) == [f"{v:.4f}" for v in run.history.train_loss]
+    assert re.search(r"final test error:\s+([\d.]+)%", out).group(1) == f"{100 * run.test_error[-1]:.1f}"
+
+
 def test_train_run_rejects_bad_settings():
     with pytest.raises(ValueError, match="loss must be one of"):
         viz.train_run(dataclasses.replace(SMALL, loss="hinge"))
