@@ -69,6 +69,18 @@ def test_max_tie_sends_gradient_once():
     torch.testing.assert_close(grad, torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]]))
 
 
+@pytest.mark.parametrize("stride", [2, 1], ids=["tiling", "overlapping"])
+def test_max_ties_as_torch_on_cpu(stride):
+    """On ties (e.g. the zeros after a ReLU), the gradient goes where torch's CPU max_pool2d sends it."""
+    x = torch.zeros(1, 1, 4, 4, requires_grad=True)
+    out = F.max_pool2d(x, 2, stride)
+    g = torch.arange(1.0, out.numel() + 1).view(out.shape)
+    out.backward(g)
+    pool = minidl.MaxPool2d(2, stride)
+    pool(torch.zeros(1, 1, 4, 4))
+    torch.testing.assert_close(pool.backward(g), x.grad)
+
+
 def test_overlapping_windows_add_up(gen):
     """With stride 1, a pixel that wins several windows collects from each; an average shares with each."""
     x = torch.zeros(1, 1, 3, 3)
