@@ -318,7 +318,8 @@ def render_softmax(temperature: float = 1.0, scores: Sequence[float] = SCORES):
     bars, heat = fig.subplots(1, 2, width_ratios=[1.1, 1])
     idx = list(range(c))
     bars.bar(idx, p.numpy(), color=ACCENTS[1], label=f"T = {temperature:.3g}")
-    bars.bar(idx, p1.numpy(), fill=False, edgecolor="black", linewidth=1.2, label="T = 1")
+    bars.bar(idx, p1.numpy(), fill=False, edgecolor="black", linewidth=1.2,
+             label="T = 1" if temperature != 1 else None)
     for i, v in enumerate(scores):
         bars.annotate(f"s={v:g}", (i, 0), xytext=(0, -24), textcoords="offset points", ha="center", fontsize=8)
     bars.set(ylim=(0, 1), xticks=idx, xticklabels=[f"p{i + 1}" for i in idx], ylabel="probability",
