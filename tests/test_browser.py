@@ -365,23 +365,26 @@ def test_jupyterlab_runs_a_live_explorer(browser, tmp_path):
         context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
         page = context.new_page()
         page.goto(f"{url}/lab/tree/lab.ipynb?token=minidl")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-        image = page.locator(".widget-image").first
-        for _ in range(3):  # the first Shift+Enter can come before the kernel is connected
-            page.locator(".jp-Cell .jp-InputArea-editor").first.click()
-            page.keyboard.press("Shift+Enter")
-            try:
-                image.wait_for(timeout=40_000)
-                break
-            except Exception:  # noqa: BLE001 - retried, then reported by the wait below
-                pass
-        image.wait_for(timeout=10_000)
-        before = image.get_attribute("src")
-        page.locator(".widget-dropdown select").first.select_option(label="ReLU")
-        changed = "([img, src]) => img.getAttribute('src') !== src"
-        page.wait_for_function(changed, arg=[image.element_handle(), before], timeout=30_000)
-        page.screenshot(path=str(SHOTS / "jupyterlab.png"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        try:
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).wait_for(timeout=90_000)  # kernel connected
+            image = page.locator(".widget-image").first
+            for _ in range(3):  # a run sent while the kernel is still connecting can be lost: send it again
+                page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+                page.keyboard.press("Control+Enter")  # run the cell in place
+                try:
+                    image.wait_for(timeout=30_000)
+                    break
+                except Exception:  # noqa: BLE001 - retried, then reported by the wait below
+                    pass
+            image.wait_for(timeout=10_000)
+            before = image.get_attribute("src")
+            page.locator(".widget-dropdown select").first.select_option(label="ReLU")
+            changed = "([img, src]) => img.getAttribute('src') !== src"
+            page.wait_for_function(changed, arg=[image.element_handle(), before], timeout=30_000)
+        finally:
+            page.screenshot(path=str(SHOTS / "jupyterlab.png"))
     finally:
         if context is not None:
             context.close()
