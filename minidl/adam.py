@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import torch
 
+from .checks import check_optimizer_args
 from .parameter import Parameter
 
 
@@ -26,12 +27,7 @@ class Adam:
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
-        self.params = list(params)
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Parameter):
-                raise TypeError(f"Adam: params[{i}] is {type(p).__name__}, not a minidl Parameter")
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"Adam: learning rate must be a finite number > 0, got lr={lr!r}")
+        self.params = check_optimizer_args("Adam", params, lr)
         if not (len(betas) == 2 and all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas)):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got betas={betas!r}")
         if not (isinstance(eps, (int, float)) and eps >= 0):

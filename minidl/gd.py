@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import torch
 
+from .checks import check_optimizer_args
 from .loss import Loss
 from .module import Module
 from .parameter import Parameter
@@ -24,12 +24,7 @@ class GD:
     """
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
-        self.params = list(params)
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Parameter):
-                raise TypeError(f"GD: params[{i}] is {type(p).__name__}, not a minidl Parameter")
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"GD: learning rate must be a finite number > 0, got lr={lr!r}")
+        self.params = check_optimizer_args("GD", params, lr)
         self.lr = float(lr)
 
     def step(self) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import torch
 
+from .checks import check_optimizer_args
 from .parameter import Parameter
 
 
@@ -26,14 +26,7 @@ class SGD:
     """
 
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0) -> None:
-        if hasattr(params, "param"):
-            raise TypeError(f"SGD: pass the parameters, SGD(model.param(), ...), not the {type(params).__name__}")
-        self.params = list(params)
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Parameter):
-                raise TypeError(f"SGD: params[{i}] is {type(p).__name__}, not a minidl Parameter")
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"SGD: learning rate must be a finite number > 0, got lr={lr!r}")
+        self.params = check_optimizer_args("SGD", params, lr)
         if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
             raise ValueError(f"SGD: momentum must lie in [0, 1), got momentum={momentum!r}")
         self.lr, self.momentum = float(lr), float(momentum)

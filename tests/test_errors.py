@@ -232,6 +232,13 @@ def test_sgd_given_a_module_says_to_pass_its_parameters(model):
         minidl.SGD(model, lr=0.1)
 
 
+@pytest.mark.parametrize("optimizer", [minidl.Adam, minidl.GD], ids=["Adam", "GD"])
+def test_other_optimizers_given_a_module_say_to_pass_its_parameters(optimizer):
+    who = optimizer.__name__
+    with pytest.raises(TypeError, match=rf"{who}: pass the parameters, {who}\(model.param\(\), ...\), not the Linear"):
+        optimizer(minidl.Linear(3, 4), lr=0.1)
+
+
 def test_sgd_refuses_something_that_is_not_a_parameter():
     with pytest.raises(TypeError, match=r"SGD: params\[1\] is Tensor, not a minidl Parameter"):
         minidl.SGD([minidl.Parameter(torch.zeros(3)), torch.zeros(3)], lr=0.1)  # a raw tensor in the list
