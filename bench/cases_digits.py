@@ -17,7 +17,7 @@ from harness import Ratio, Settings, case, interleaved
 from torch import nn
 
 import minidl
-from minidl import digits
+from minidl.experiments import digits
 
 BATCH, LR, MOMENTUM, PER_CALL = 32, 0.05, 0.9, 4
 

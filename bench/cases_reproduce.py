@@ -24,8 +24,8 @@ from steps import torch_twin
 from torch import nn
 
 import minidl
-from minidl import reproduce
-from minidl.ensemble import StackedLoss, stack
+from minidl.experiments import report as reproduce
+from minidl.experiments.ensemble import StackedLoss, stack
 
 N = 100  # points per round in the timed epoch; the protocol has 1,000
 SCALE = 1000 / N

@@ -71,7 +71,7 @@ def train_main(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["reproduce"]:
-        from .reproduce import main as reproduce_main
+        from .experiments.report import main as reproduce_main
 
         return reproduce_main(argv[1:])
     return train_main(argv)

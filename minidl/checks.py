@@ -3,12 +3,7 @@ never a silent broadcast or a NaN."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-
 import torch
-
-from .parameter import Parameter
 
 
 def check_float_2d(
@@ -53,17 +48,3 @@ def check_float(who: str, x: object, what: str = "input") -> None:
         raise TypeError(f"{who}: {what} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{who}: {what} must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
-
-
-def check_optimizer_args(who: str, params: Iterable, lr: float) -> list:
-    """The optimizers' shared checks: ``params`` is an iterable of ``Parameter`` (not a module),
-    ``lr`` a finite number > 0. Returns the parameters as a list."""
-    if hasattr(params, "param"):
-        raise TypeError(f"{who}: pass the parameters, {who}(model.param(), ...), not the {type(params).__name__}")
-    params = list(params)
-    for i, p in enumerate(params):
-        if not isinstance(p, Parameter):
-            raise TypeError(f"{who}: params[{i}] is {type(p).__name__}, not a minidl Parameter")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"{who}: learning rate must be a finite number > 0, got lr={lr!r}")
-    return params

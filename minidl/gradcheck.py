@@ -6,7 +6,7 @@ import copy
 
 import torch
 
-from .loss import Loss
+from .losses.base import Loss
 from .module import Module
 
 

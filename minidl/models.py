@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from .linear import Linear
+from .nn.linear import Linear
+from .nn.softmax import Softmax
+from .nn.tanh import Tanh
 from .sequential import Sequential
-from .softmax import Softmax
-from .tanh import Tanh
 
 
 def report_net(

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .loss import Loss
+from .losses.base import Loss
 from .module import Module
-from .sgd import SGD
+from .optim.base import Optimizer
 
 
 @dataclass
@@ -34,7 +34,7 @@ def error_rate(output: torch.Tensor, target: torch.Tensor) -> float:
 def train_epoch(
     model: Module,
     loss_fn: Loss,
-    optimizer: SGD,
+    optimizer: Optimizer,
     x: torch.Tensor,
     y: torch.Tensor,
     batch_size: int = 1,
@@ -78,7 +78,7 @@ def evaluate(model: Module, loss_fn: Loss, x: torch.Tensor, y: torch.Tensor) -> 
 def fit(
     model: Module,
     loss_fn: Loss,
-    optimizer: SGD,
+    optimizer: Optimizer,
     train: tuple[torch.Tensor, torch.Tensor],
     test: tuple[torch.Tensor, torch.Tensor],
     epochs: int,

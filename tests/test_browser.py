@@ -338,7 +338,7 @@ def test_jupyterlab_runs_a_live_explorer(browser, tmp_path):
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells.append(nbformat.v4.new_code_cell("from minidl import viz\nviz.activation_explorer()"))
+    nb.cells.append(nbformat.v4.new_code_cell("from minidl import explorers\nexplorers.activation_explorer()"))
     nbformat.write(nb, tmp_path / "lab.ipynb")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,0 +1,2 @@
+"""The report's experiments and the book's case studies, built on the framework (never imported by it):
+``report`` (the 15-round protocol), ``ensemble`` (many networks trained as one), ``digits``."""

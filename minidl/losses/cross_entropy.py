@@ -1,0 +1,55 @@
+"""Cross-entropy (report, eq. 5): ``CrossEntropyLoss`` on probabilities, as the report has it,
+and ``SoftmaxCrossEntropyLoss``, the numerically stable path from logits."""
+
+from __future__ import annotations
+
+import torch
+
+from .base import Loss
+
+
+class CrossEntropyLoss(Loss):
+    """``ℓ = −(1/N) Σ_n Σ_i t_ni log p_ni``  (eq. 5, averaged over the batch with ``reduction="mean"``,
+    summed with ``"sum"``), where ``p`` holds probabilities, e.g. the output of ``Softmax``.
+
+    Backward: ``∂ℓ/∂p_i = −t_i / p_i``  (eq. 5), times ``1/N`` for the mean.
+
+    A probability of exactly 0 would give ``log 0 = −∞`` and ``−t/0``. So ``p`` is clamped
+    below at ``eps = torch.finfo(dtype).eps`` in both formulas: the loss and the gradient stay
+    finite, and are exact wherever ``p ≥ eps``. From scores, prefer ``SoftmaxCrossEntropyLoss``.
+    """
+
+    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        t = self.target_rows(prediction, target)
+        p = prediction.clamp_min(torch.finfo(prediction.dtype).eps)
+        k = self.factor(p.shape[0])
+        self.cache = (p, t, k)
+        return (t * torch.log(p)).sum() * -k  # ℓ = −k Σ t log p     (5)
+
+    def backward(self) -> torch.Tensor:
+        p, t, k = self.cached()
+        return t / p * -k  # ∂ℓ/∂p = −k t / p                         (5)
+
+
+class SoftmaxCrossEntropyLoss(Loss):
+    """Softmax (eq. 3) and cross-entropy (eq. 5) fused, taking scores (logits) ``s``.
+
+    ``log p_i = s_i − m − log Σ_k e^{s_k − m}`` with ``m = max_k s_k``, so no ``exp`` overflows
+    and no ``log`` sees 0, even for logits of magnitude 1e4. Then
+    ``ℓ = −(1/N) Σ_n Σ_i t_ni log p_ni`` (mean over the batch, or the sum), and the Jacobian of
+    softmax and ``−t/p`` collapse to
+
+        ∂ℓ/∂s = (1/N) (p Σ_i t_i − t) = (1/N) (p − t)   when each target row sums to 1.
+    """
+
+    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        t = self.target_rows(prediction, target)
+        z = prediction - prediction.amax(dim=1, keepdim=True)
+        log_p = z - torch.logsumexp(z, dim=1, keepdim=True)
+        k = self.factor(z.shape[0])
+        self.cache = (torch.exp(log_p), t, k)
+        return (t * log_p).sum() * -k
+
+    def backward(self) -> torch.Tensor:
+        p, t, k = self.cached()
+        return (p * t.sum(dim=1, keepdim=True) - t) * k  # ∂ℓ/∂s = k (p Σt − t)

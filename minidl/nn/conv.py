@@ -1,0 +1,106 @@
+"""``Conv2d``: the 2-D convolution (cross-correlation) of deep learning, as a ``Linear`` layer
+applied to every image patch (im2col), with a hand-written backward."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..checks import check_grad
+from ..module import Module
+from ..parameter import Parameter
+from .im2col import check_image, fold, pad, pair, unpad, windows
+
+
+class Conv2d(Module):
+    r"""``s[n, o, i, j] = b_o + Σ_{c, a, b} W[o, c, a, b] · x̃[n, c, i·s_h + a, j·s_w + b]``,
+    where ``x̃`` is the input ``(N, C, H, W)`` padded with zeros.
+
+    im2col: gather the patch under each output position ``(n, i, j)`` into one column of a matrix
+    ``X_col`` of shape ``(C·kh·kw, N·H_out·W_out)`` (every image's patches side by side), and
+    flatten ``W`` to ``W_col``, ``(out_channels, C·kh·kw)``. The convolution is then one matrix
+    product, ``Linear`` (eq. 1) applied to every patch, in the column convention:
+
+        S_col = W_col X_col + b,
+
+    and the backward pass is eq. (2) on the same columns, with ``G = ∂ℓ/∂S_col``:
+
+        ∂ℓ/∂W_col = G X_colᵀ,   ∂ℓ/∂b = Σ_columns G,   ∂ℓ/∂X_col = W_colᵀ G,
+
+    after which ``fold`` (col2im) adds each patch's gradient back to the pixels it was read from,
+    and the padding's share is dropped. Output size: ``H_out = ⌊(H + 2p_h − kh)/s_h⌋ + 1``.
+
+    ``W`` has torch's layout ``(out_channels, in_channels, kh, kw)``. ``init="xavier"`` (the
+    default) draws ``W`` from N(0, 2/(fan_in + fan_out)) with ``fan_in = C·kh·kw`` and
+    ``fan_out = out_channels·kh·kw`` [Glorot & Bengio 2010]; ``"gaussian"`` draws N(0, 1) as the
+    report's ``Linear`` does (far too large for a convolution). ``b`` is drawn from N(0, 1) in
+    both cases, as in ``Linear``.
+
+    ``needs_input_grad=False`` is for a network's first layer, as in ``Linear``: ``backward`` then
+    skips ``∂ℓ/∂X_col`` and col2im, and returns ``None``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        init: str = "xavier",
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+        needs_input_grad: bool = True,
+    ) -> None:
+        if not all(isinstance(c, int) and c > 0 for c in (in_channels, out_channels)):
+            raise ValueError(f"Conv2d: channel counts must be positive ints, got ({in_channels}, {out_channels})")
+        if init not in ("gaussian", "xavier"):
+            raise ValueError(f"Conv2d: init must be 'gaussian' or 'xavier', got {init!r}")
+        self.in_channels, self.out_channels, self.init = in_channels, out_channels, init
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2d", "stride", stride, 1)
+        self.padding = pair("Conv2d", "padding", padding, 0)
+        area = self.kernel_size[0] * self.kernel_size[1]
+        std = 1.0 if init == "gaussian" else math.sqrt(2.0 / ((in_channels + out_channels) * area))
+        kw = dict(generator=generator, dtype=dtype, device=device)
+        self.weight = Parameter(torch.randn(out_channels, in_channels, *self.kernel_size, **kw) * std)
+        self.bias = Parameter(torch.randn(out_channels, **kw))
+        self.needs_input_grad = needs_input_grad
+        self.cols: torch.Tensor | None = None
+        self.output: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_image("Conv2d", x, self.in_channels, self.kernel_size, self.padding)
+        x = pad(x, self.padding)
+        self.padded_size = tuple(x.shape[2:])
+        patches = windows(x, self.kernel_size, self.stride)  #        a view (N, C, kh, kw, H_out, W_out)
+        n, h_out, w_out = x.shape[0], patches.shape[4], patches.shape[5]
+        self.cols = patches.permute(1, 2, 3, 0, 4, 5).reshape(-1, n * h_out * w_out)  # X_col (a copy)
+        w_col = self.weight.value.reshape(self.out_channels, -1)
+        s_col = torch.addmm(self.bias.value.view(-1, 1), w_col, self.cols)  #    S_col = W_col X_col + b   (1)
+        self.output = s_col.view(self.out_channels, n, h_out, w_out).permute(1, 0, 2, 3)  # (N, out, H_out, W_out)
+        return self.output
+
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
+        check_grad("Conv2d", self.output, grad_output)
+        n, _, h_out, w_out = grad_output.shape
+        g = grad_output.permute(1, 0, 2, 3).reshape(self.out_channels, -1)  # G, columns as in X_col
+        w_col = self.weight.value.reshape(self.out_channels, -1)
+        self.weight.grad.add_(g.mm(self.cols.T).view_as(self.weight.grad))  # ∂ℓ/∂W_col += G X_colᵀ      (2)
+        self.bias.grad.add_(g.sum(dim=1))  #                                   ∂ℓ/∂b     += Σ_columns G  (2)
+        if not self.needs_input_grad:
+            return None
+        grad_cols = w_col.T.mm(g)  #                                           ∂ℓ/∂X_col  = W_colᵀ G      (2)
+        grad_patches = grad_cols.view(self.in_channels, *self.kernel_size, n, h_out, w_out).permute(0, 3, 1, 2, 4, 5)
+        grad_x = fold(grad_patches, self.padded_size, self.stride).permute(1, 0, 2, 3)  # col2im, (N, C, H, W)
+        return unpad(grad_x, self.padding)  #                                  the padding's share is dropped
+
+    def param(self) -> list[Parameter]:
+        return [self.weight, self.bias]
+
+    def extra_repr(self) -> str:
+        skip = "" if self.needs_input_grad else ", needs_input_grad=False"
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, init={self.init!r}{skip}")

@@ -1,0 +1,33 @@
+"""``Flatten``: ``(N, C, H, W)`` feature maps to ``(N, C·H·W)`` rows, between convolutions and ``Linear``."""
+
+from __future__ import annotations
+
+import torch
+
+from ..checks import check_float, check_grad
+from ..module import Module
+
+
+class Flatten(Module):
+    """``y[n] = x[n].reshape(-1)``, keeping the batch dimension (row-major order: channel, then row,
+    then column, as ``torch.flatten(x, 1)``).
+
+    Backward: a reshape moves no value, so the gradient is reshaped back, ``∂ℓ/∂x = (∂ℓ/∂y).reshape(x.shape)``.
+    """
+
+    def __init__(self) -> None:
+        self.input_shape: torch.Size | None = None
+        self.output: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_float("Flatten", x)
+        if x.dim() < 2:
+            raise ValueError(f"Flatten: input must have a batch dimension and at least one more, got shape "
+                             f"{tuple(x.shape)}")
+        self.input_shape = x.shape
+        self.output = x.reshape(x.shape[0], -1)
+        return self.output
+
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
+        check_grad("Flatten", self.output, grad_output)
+        return grad_output.reshape(self.input_shape)

@@ -1,0 +1,43 @@
+"""``Softmax``: turns each row of scores into a probability distribution (report, section 2.2.3)."""
+
+from __future__ import annotations
+
+import torch
+
+from ..checks import check_float_2d, check_grad
+from ..module import Module
+
+
+class Softmax(Module):
+    r"""``p_i = e^{s_i − max_k s_k} / N``, ``N = Σ_k e^{s_k − max_k s_k}``  (eq. 3), row by row.
+
+    Subtracting the row's maximum leaves ``p`` unchanged and keeps every exponent ≤ 0,
+    so ``exp`` cannot overflow.
+
+    Backward uses the Jacobian (eq. 4, with the sign put right; the report has a stray minus)
+
+        ∂p_i/∂s_k = p_i (δ_ik − p_k),
+
+    contracted with ``g = ∂ℓ/∂p``:  ``∂ℓ/∂s_k = Σ_i g_i p_i (δ_ik − p_k) = p_k (g_k − Σ_i g_i p_i)``.
+    ``Softmax.jacobian(p)`` builds the full ``(N, C, C)`` Jacobian for inspection.
+    """
+
+    def __init__(self) -> None:
+        self.output: torch.Tensor | None = None
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        check_float_2d("Softmax", s)
+        e = torch.exp(s - s.amax(dim=1, keepdim=True))  # e^{s_i − max_k s_k}       (3)
+        self.output = e / e.sum(dim=1, keepdim=True)  #  p_i = e_i / N               (3)
+        return self.output
+
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
+        check_grad("Softmax", self.output, grad_output)
+        p, g = self.output, grad_output
+        return p * (g - (g * p).sum(dim=1, keepdim=True))  # Σ_i g_i p_i (δ_ik − p_k)  (4)
+
+    @staticmethod
+    def jacobian(p: torch.Tensor) -> torch.Tensor:
+        """``J[n, i, k] = ∂p_i/∂s_k = p_i (δ_ik − p_k)`` (eq. 4, corrected) for each row ``p[n]``."""
+        check_float_2d("Softmax.jacobian", p)
+        return torch.diag_embed(p) - p.unsqueeze(2) * p.unsqueeze(1)

@@ -1,0 +1,29 @@
+"""``Tanh``: the hyperbolic tangent, element by element (report, section 2.2.1)."""
+
+from __future__ import annotations
+
+import torch
+
+from ..checks import check_float, check_grad
+from ..module import Module
+
+
+class Tanh(Module):
+    """``x^l = tanh(s^l)``; backward: ``∂ℓ/∂s = ∂ℓ/∂x ⊙ (1 − tanh²(s))``.
+
+    The derivative is written with the *output* ``y = tanh(s)``, which forward caches,
+    so backward costs no second ``tanh``.
+    """
+
+    def __init__(self) -> None:
+        self.output: torch.Tensor | None = None
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        check_float("Tanh", s)
+        self.output = torch.tanh(s)
+        return self.output
+
+    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
+        check_grad("Tanh", self.output, grad_output)
+        y = self.output
+        return grad_output * (1 - y * y)  # tanh'(s) = 1 − tanh²(s)
