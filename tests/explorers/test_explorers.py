@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from minidl import explorers as viz
-from minidl.models import report_net
+from minidl.experiments.report import round_data, round_model
 
 SMALL = viz.Settings(n=120, epochs=3, batch_size=20)  # trains in a fraction of a second
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -42,12 +42,20 @@ def test_train_run_records_every_epoch():
 
 def test_train_run_epoch_zero_is_the_initial_network():
     run = viz.train_run(SMALL, grid=7)
-    seeded_init = report_net(generator=viz.seeded(SMALL.seed + 1_000_000))
+    seeded_init = round_model(SMALL.seed)  # the report's initial network for this seed
     _, points = viz.lattice(7)
     out = seeded_init(points)
     assert torch.equal(run.margins[0], (out[:, 1] - out[:, 0]).reshape(7, 7))
     # the margin's sign is the predicted class
     assert torch.equal((run.margins[0] > 0).reshape(-1), out.argmax(dim=1) == 1)
+
+
+def test_train_run_uses_the_reports_data_for_the_seed():
+    settings = dataclasses.replace(SMALL, seed=5)
+    run = viz.train_run(settings, grid=3)
+    _, test = round_data(settings.seed, settings.n)
+    assert all(torch.equal(a, b) for a, b in zip(run.test, test, strict=True))
+    assert not torch.equal(run.test[0], viz.train_run(SMALL, grid=3).test[0])  # another seed, other data
 
 
 @pytest.mark.slow
@@ -69,11 +77,15 @@ def test_train_run_is_the_command_line_run(capsys):
     assert re.search(r"final test error:\s+([\d.]+)%", out).group(1) == f"{100 * run.test_error[-1]:.1f}"
 
 
-def test_train_run_rejects_bad_settings():
-    with pytest.raises(ValueError, match="loss must be one of"):
-        viz.train_run(dataclasses.replace(SMALL, loss="hinge"))
-    with pytest.raises(ValueError, match="batch_size"):
-        viz.train_run(dataclasses.replace(SMALL, batch_size=0))
+def test_settings_reject_bad_values():
+    with pytest.raises(ValueError, match="Settings: loss must be one of"):
+        dataclasses.replace(SMALL, loss="hinge")
+    with pytest.raises(ValueError, match="Settings: init must be one of"):
+        viz.Settings(init="he")
+    with pytest.raises(ValueError, match="Settings: .*batch_size=0"):
+        dataclasses.replace(SMALL, batch_size=0)
+    with pytest.raises(ValueError, match="Settings: .*epochs=-1"):
+        dataclasses.replace(SMALL, epochs=-1)
 
 
 def test_activation_derivative_is_backward_and_matches_autograd():
@@ -106,7 +118,10 @@ def test_softmax_temperature_matches_autograd(temperature):
     ref = torch.autograd.functional.jacobian(lambda v: torch.softmax(v / temperature, dim=0), s)
     assert torch.allclose(p, torch.softmax(s / temperature, dim=0))
     assert torch.allclose(jac, ref, atol=1e-12)
-    assert jac.sum(dim=1).abs().max() < 1e-12  # each row sums to 0: the probabilities sum to 1
+    assert jac.sum(dim=0).abs().max() < 1e-12  # each column sums to 0: the probabilities sum to 1
+    assert jac.sum(dim=1).abs().max() < 1e-12  # each row sums to 0: a shift of all scores changes no p_i
+    shifted, _ = viz.softmax_temperature(tuple(v + 3.0 for v in scores), temperature)
+    assert torch.allclose(shifted, p, atol=1e-15)
 
 
 def test_softmax_temperature_and_scores_are_checked():
@@ -289,3 +304,35 @@ def test_softmax_player_frames_follow_the_temperature():
     entropies = [s["entropy"] for s in player.summaries]
     assert entropies == sorted(entropies) and len(set(player.frames)) == len(player.frames)
     assert player.summaries[player.frame_index(player.start)]["temperature"] == 1.0
+
+
+# -- the player's data files ---------------------------------------------------------------------
+
+
+def test_player_page_and_script_come_from_the_package_data_files():
+    from importlib.resources import files
+
+    from minidl.explorers import player as player_module
+
+    data = files("minidl.explorers")
+    script = data.joinpath("player.js").read_text(encoding="utf-8")
+    template = data.joinpath("player.html").read_text(encoding="utf-8")
+    assert player_module.resource("player.js") == script and player_module.resource("player.html") == template
+    assert "document.currentScript.parentNode" in script and "minidl-player-data" in template
+    html = viz.Player(toy_render, {"a": [1, 2], "name": ["a"]}, title="toy <1>", dpi=20).html()
+    assert f"<script>\n{script}</script>" in html  # the script as it is in the file, inside the player
+    assert not re.search(r"\$\w", html.replace(script, ""))  # every placeholder of the template filled
+    assert 'alt="toy &lt;1&gt;"' in html and html.startswith('<div class="minidl-player"') and html.endswith("</div>")
+
+
+def test_player_data_files_are_package_data():
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parents[2]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    declared = setuptools.get("package-data", {}).get("minidl.explorers", [])
+    assert {"player.html", "player.js"} <= set(declared), declared
+    # a wheel holds only the packages listed: every folder of minidl with an __init__.py
+    packages = {p.parent.relative_to(root).as_posix().replace("/", ".") for p in (root / "minidl").rglob("__init__.py")}
+    assert packages <= set(setuptools["packages"]), packages - set(setuptools["packages"])
