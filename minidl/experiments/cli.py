@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(diverged.values()):
         rounds = "; ".join(f"{loss}: rounds {rs}" for loss, rs in diverged.items() if rs)
         print(f"python -m minidl reproduce: training diverged (a loss became infinite or NaN) in {rounds}; "
-              f"lower --lr (it is {protocol.lr}). results.json records them as null.", file=sys.stderr)
+              f"lower --lr (it is {protocol.lr}){'; results.json has null for them' if args.out else ''}",
+              file=sys.stderr)
         return 1
     return 0

@@ -141,11 +141,13 @@ class StackedLoss:
         self.losses = {name: LOSSES[name]() for name in LOSSES}
 
     def check(self, prediction: torch.Tensor, target: torch.Tensor) -> None:
+        """Raise unless both are ``(M, N, C)`` tensors of the same shape (the ``Loss`` checks the rest)."""
         models = self.groups[-1][2]
-        for what, x in (("prediction", prediction), ("target", target)):
-            check_float("StackedLoss", x, what)
-            if x.dim() != 3 or x.shape[0] != models:
-                raise ValueError(f"StackedLoss: {what} must have shape ({models}, N, C), got {tuple(x.shape)}")
+        if not (isinstance(prediction, torch.Tensor) and isinstance(target, torch.Tensor)
+                and prediction.dim() == 3 and prediction.shape[0] == models and target.shape == prediction.shape):
+            shapes = [tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__ for x in (prediction, target)]
+            raise ValueError(f"{type(self).__name__}: prediction and target must both have shape ({models}, N, C), "
+                             f"got {shapes[0]} and {shapes[1]}")
 
     def grad(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """``∂(Σ_m ℓ_m)/∂prediction``, of shape ``(M, N, C)``."""

@@ -130,7 +130,8 @@ def test_stacked_loss_groups_consecutive_models():
     expected = [StackedLoss(["mse"] * 2)(scores[:2], t[:2]), StackedLoss(["ce"] * 3)(scores[2:], t[2:])]
     torch.testing.assert_close(losses, torch.cat([expected[0][0], expected[1][0]]))
     torch.testing.assert_close(grad, torch.cat([expected[0][1], expected[1][1]]))
-    with pytest.raises(ValueError, match=r"StackedLoss: prediction must have shape \(5, N, C\), got \(4, 4, 2\)"):
+    message = r"StackedLoss: prediction and target must both have shape \(5, N, C\), got \(4, 4, 2\)"
+    with pytest.raises(ValueError, match=message):
         loss_fn.grad(scores[:4], t[:4])
 
 
@@ -177,7 +178,8 @@ def test_bad_input_is_reported_clearly():
     with pytest.raises(RuntimeError, match="backward\\(\\) called before forward"):
         StackedLinear([minidl.Linear(3, 2)]).backward(torch.zeros(1, 5, 2))
     layer(torch.zeros(2, 5, 3))
-    with pytest.raises(ValueError, match=r"StackedLinear: grad_output has shape \(2, 5, 3\), but forward\(\) returned shape \(2, 5, 2\)"):
+    message = r"StackedLinear: grad_output has shape \(2, 5, 3\), but forward\(\) returned shape \(2, 5, 2\)"
+    with pytest.raises(ValueError, match=message):
         layer.backward(torch.zeros(2, 5, 3))
     with pytest.raises(ValueError, match="same shape"):
         StackedLinear([minidl.Linear(3, 2), minidl.Linear(2, 3)])
