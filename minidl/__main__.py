@@ -12,7 +12,8 @@ import sys
 import torch
 
 from . import SGD, CrossEntropyLoss, MSELoss, __version__, argtypes, fit
-from .experiments.protocol import INIT_SEED_OFFSET, MAX_SEED, setup
+from .experiments.protocol import INIT_SEED_OFFSET, MAX_SEED, Protocol, setup
+from .experiments.runner import check_memory
 
 USAGE = """python -m minidl [-h] [--version] [--loss {mse,ce}] [--epochs N] [--lr LR] [...]
        python -m minidl reproduce [-h] [--rounds R] [--data {fixed,per-epoch}] [--out DIR] [...]"""
@@ -56,7 +57,12 @@ def train_parser() -> argparse.ArgumentParser:
 
 
 def train_main(argv: list[str]) -> int:
-    args = train_parser().parse_args(argv)
+    parser = train_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_memory(Protocol(rounds=1, n=args.n, seed=args.seed), losses=1)
+    except MemoryError as e:
+        parser.error(str(e))
     torch.set_num_threads(args.threads)
     train, test, model = setup(args.seed, args.n, args.init, softmax=args.loss == "ce")
     loss_fn = CrossEntropyLoss() if args.loss == "ce" else MSELoss()

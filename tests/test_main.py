@@ -159,3 +159,13 @@ def test_the_run_is_the_shared_set_up_of_seed_s(capsys):
     history = minidl.fit(model, minidl.MSELoss(), minidl.SGD(model.param(), lr=1e-3), train, test, 1)
     assert f"final test error:  {100 * history.test_error[-1]:.1f}%" in out
     assert f"train loss {history.train_loss[-1]:.4f}" in out
+
+
+def test_a_data_set_too_big_for_memory_is_refused_up_front(capsys, monkeypatch):
+    import minidl.__main__ as entry
+
+    monkeypatch.setattr(entry, "fit", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--n", str(10**12), "--no-progress"])
+    assert exit_info.value.code == 2
+    assert "GiB" in capsys.readouterr().err
