@@ -29,16 +29,17 @@ def check_float_2d(
         )
 
 
-def check_grad(who: str, cached: torch.Tensor | None, grad_output: object) -> None:
-    """Raise if ``backward`` comes before ``forward``, or ``grad_output`` does not fit its output."""
+def check_grad(who: str, cached: torch.Tensor | tuple[int, ...] | None, grad_output: object) -> None:
+    """Raise if ``backward`` comes before ``forward`` (``cached`` is None), or ``grad_output`` does not
+    fit the output: ``cached`` is the output, or only its shape where the module keeps no output."""
     if cached is None:
         raise RuntimeError(f"{who}: backward() called before forward()")
     if not isinstance(grad_output, torch.Tensor):
         raise TypeError(f"{who}: grad_output must be a torch.Tensor, got {type(grad_output).__name__}")
-    if grad_output.shape != cached.shape:
+    shape = tuple(cached) if isinstance(cached, tuple) else tuple(cached.shape)
+    if tuple(grad_output.shape) != shape:
         raise ValueError(
-            f"{who}: grad_output has shape {tuple(grad_output.shape)}, "
-            f"but forward() returned shape {tuple(cached.shape)}"
+            f"{who}: grad_output has shape {tuple(grad_output.shape)}, but forward() returned shape {shape}"
         )
 
 

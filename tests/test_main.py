@@ -83,3 +83,89 @@ def test_an_unknown_loss_is_refused(capsys):
         main(["--loss", "hinge"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'hinge'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--epochs", "0", "must be ≥ 1, got 0"),
+        ("--epochs", "-1", "must be ≥ 1, got -1"),
+        ("--epochs", "2.5", "expected a whole number, got '2.5'"),
+        ("--threads", "0", "must be in [1, 1024], got 0"),
+        ("--threads", "-4", "must be in [1, 1024], got -4"),
+        ("--seed", "18446744073709551615", "got 18446744073709551615"),
+        ("--seed", "-1", "got -1"),
+        ("--lr", "-1", "must be a finite number in (0.0, ∞), got -1"),
+        ("--lr", "nan", "must be a finite number"),
+        ("--lr", "inf", "must be a finite number"),
+        ("--momentum", "1.5", "must be a finite number in [0.0, 1.0), got 1.5"),
+        ("--momentum", "1", "got 1"),
+        ("--n", "0", "must be ≥ 1, got 0"),
+        ("--batch-size", "0", "must be ≥ 1, got 0"),
+    ],
+)
+def test_every_bad_value_is_a_usage_error_before_training(flag, value, message, capsys, monkeypatch):
+    import minidl.__main__ as entry
+
+    monkeypatch.setattr(entry, "fit", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(SystemExit) as exit_info:
+        main([flag, value, "--no-progress"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: " in err and message in err, err
+
+
+def test_the_largest_seed_runs_and_uses_the_shared_offset(capsys):
+    from minidl.experiments.protocol import INIT_SEED_OFFSET, MAX_SEED
+
+    assert MAX_SEED + INIT_SEED_OFFSET == 2**64 - 1  # torch.Generator.manual_seed's largest seed
+    assert main(["--seed", str(MAX_SEED), "--epochs", "1", "--n", "10", "--no-progress"]) == 0
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--seed", str(MAX_SEED + 1), "--epochs", "1", "--no-progress"])
+    assert exit_info.value.code == 2
+
+
+def test_version_and_the_usage_names_the_reproduce_subcommand(capsys):
+    import minidl
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"minidl {minidl.__version__}"
+    with pytest.raises(SystemExit):
+        main(["--epochs", "0"])
+    usage = capsys.readouterr().err
+    assert usage.startswith("usage: python -m minidl ") and "python -m minidl reproduce" in usage
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "python -m minidl reproduce" in capsys.readouterr().out.split("\n\n")[0]  # in the usage lines
+
+
+def test_training_that_diverges_stops_with_a_message_and_exit_code_1():
+    result = run_minidl("--lr", "1e30", "--epochs", "3", "--n", "20", "--no-progress")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "training diverged at epoch 1" in result.stderr and "lower --lr" in result.stderr
+    assert "final test error" not in result.stdout and "epoch   2/3" not in result.stdout
+
+
+def test_the_run_is_the_shared_set_up_of_seed_s(capsys):
+    from minidl.experiments.protocol import setup
+
+    assert main(["--seed", "4", "--epochs", "1", "--n", "30", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    train, test, model = setup(4, 30)
+    import minidl
+
+    history = minidl.fit(model, minidl.MSELoss(), minidl.SGD(model.param(), lr=1e-3), train, test, 1)
+    assert f"final test error:  {100 * history.test_error[-1]:.1f}%" in out
+    assert f"train loss {history.train_loss[-1]:.4f}" in out
+
+
+def test_a_data_set_too_big_for_memory_is_refused_up_front(capsys, monkeypatch):
+    import minidl.__main__ as entry
+
+    monkeypatch.setattr(entry, "fit", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--n", str(10**12), "--no-progress"])
+    assert exit_info.value.code == 2
+    assert "GiB" in capsys.readouterr().err

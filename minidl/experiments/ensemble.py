@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_float
+from ..checks import check_float, check_grad
+from ..losses.base import Loss
+from ..losses.cross_entropy import SoftmaxCrossEntropyLoss
+from ..losses.mse import MSELoss
 from ..module import Module
 from ..nn.linear import Linear
 from ..nn.tanh import Tanh
@@ -34,10 +37,10 @@ class StackedLinear(Module):
 
     def __init__(self, layers: list[Linear], needs_input_grad: bool = True) -> None:
         if not layers or not all(isinstance(layer, Linear) for layer in layers):
-            raise TypeError("StackedLinear: expected a non-empty list of minidl Linear layers")
+            raise TypeError(f"{type(self).__name__}: expected a non-empty list of minidl Linear layers")
         shapes = {tuple(layer.weight.shape) for layer in layers}
         if len(shapes) != 1:
-            raise ValueError(f"StackedLinear: the layers must all have the same shape, got {sorted(shapes)}")
+            raise ValueError(f"{type(self).__name__}: the layers must all have the same shape, got {sorted(shapes)}")
         self.in_features, self.out_features = layers[0].in_features, layers[0].out_features
         self.weight = Parameter(torch.stack([layer.weight.value for layer in layers]))
         self.bias = Parameter(torch.stack([layer.bias.value for layer in layers]).unsqueeze(1))
@@ -45,23 +48,19 @@ class StackedLinear(Module):
         self.input: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_float("StackedLinear", x)
+        who = type(self).__name__
+        check_float(who, x)
         m = self.weight.shape[0]
         if x.dim() != 3 or x.shape[0] != m or x.shape[2] != self.in_features:
             raise ValueError(
-                f"StackedLinear: expected input of shape ({m}, N, {self.in_features}), got {tuple(x.shape)}"
+                f"{who}: expected input of shape ({m}, N, {self.in_features}), got {tuple(x.shape)}"
             )
         self.input = x
         return torch.baddbmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
         x, g = self.input, grad_output
-        if x is None:
-            raise RuntimeError("StackedLinear: backward() called before forward()")
-        expected = (*x.shape[:2], self.out_features)
-        if not isinstance(g, torch.Tensor) or tuple(g.shape) != expected:
-            got = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
-            raise ValueError(f"StackedLinear: grad_output must have shape {expected}, got {got}")
+        check_grad(type(self).__name__, None if x is None else (*x.shape[:2], self.out_features), g)
         self.weight.grad.baddbmm_(x.mT, g)  #                                  ∂ℓ/∂W += xᵀ g  (2)
         self.bias.grad.add_(g.sum(1, keepdim=True))  #                        ∂ℓ/∂b += Σ_n g  (2)
         if not self.needs_input_grad:
@@ -112,45 +111,21 @@ def unstack(stacked: Sequential, m: int) -> Sequential:
     return Sequential(*[layer.layer(m) if isinstance(layer, StackedLinear) else Tanh() for layer in stacked])
 
 
-def one_hot(y: torch.Tensor, classes: int, dtype: torch.dtype) -> torch.Tensor:
-    """Class indices of any shape → one-hot rows along a new last dimension."""
-    return torch.zeros(*y.shape, classes, dtype=dtype, device=y.device).scatter_(-1, y.unsqueeze(-1), 1.0)
-
-
-def mse(prediction: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``MSELoss`` (mean over the N·C elements) for each of M models at once.
-
-    ``prediction`` and the one-hot ``target`` are ``(M, N, C)``. Returns the M losses
-    ``ℓ_m = k Σ (p − t)²`` and ``∂(Σ_m ℓ_m)/∂p = 2 k (p − t)``, with ``k = 1/(N·C)``.
-    """
-    diff = prediction - target
-    k = 1.0 / (diff.shape[1] * diff.shape[2])
-    return (diff * diff).sum((1, 2)) * k, diff * (2 * k)
-
-
-def softmax_cross_entropy(scores: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``Softmax`` (eq. 3) then ``CrossEntropyLoss`` (eq. 5, mean over the N rows) for each of M models.
-
-    ``scores`` (logits) and the one-hot ``target`` are ``(M, N, C)``. Returns the M losses
-    ``ℓ_m = −k Σ t log p`` and ``∂(Σ_m ℓ_m)/∂s = k (p − t)``, with ``k = 1/N``: the product of the
-    softmax Jacobian (eq. 4) and ``−t/p`` (eq. 5), as in ``SoftmaxCrossEntropyLoss``.
-    """
-    z = scores - scores.amax(dim=2, keepdim=True)  # s_i − max_k s_k: no exp can overflow   (3)
-    e = torch.exp(z)
-    total = e.sum(dim=2, keepdim=True)  #                                            N     (3)
-    k = 1.0 / scores.shape[1]
-    log_p = z - torch.log(total)  #                                  log p_i = z_i − log N  (3)
-    return (target * log_p).sum((1, 2)) * -k, (e / total - target) * k  #    ℓ; k (p − t)  (5)
-
-
-LOSSES = {"mse": mse, "ce": softmax_cross_entropy}
+LOSSES: dict[str, type[Loss]] = {"mse": MSELoss, "ce": SoftmaxCrossEntropyLoss}
 
 
 class StackedLoss:
-    """The loss of M stacked models, where model m is trained with ``LOSSES[names[m]]``.
+    """The loss of M stacked models, where model m is trained with ``LOSSES[names[m]]``: the formulas
+    of ``minidl.losses``, applied to a leading model dimension.
 
-    Consecutive models with the same loss are computed in one call; ``__call__`` returns the M
-    losses and the gradient of their sum, as ``mse`` and ``softmax_cross_entropy`` do.
+    ``prediction`` and the one-hot ``target`` are ``(M, N, C)``. Each model's loss ℓ_m is the mean
+    over its own N rows (``reduction="mean"``), so for the K models of one group
+
+        Σ_m ℓ_m = K · ℓ(all K·N rows as one batch),
+
+    and ``grad`` gets ``∂(Σ_m ℓ_m)/∂prediction`` from one call of the ``Loss`` per group: model m's
+    slice is the gradient of its own loss, because no other loss depends on it. Consecutive models
+    with the same loss form one group. ``values`` gives the M losses themselves, one call per model.
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -163,12 +138,36 @@ class StackedLoss:
                 self.groups[-1] = (name, self.groups[-1][1], m + 1)
             else:
                 self.groups.append((name, m, m + 1))
+        self.losses = {name: LOSSES[name]() for name in LOSSES}
+
+    def check(self, prediction: torch.Tensor, target: torch.Tensor) -> None:
+        """Raise unless both are ``(M, N, C)`` tensors of the same shape (the ``Loss`` checks the rest)."""
+        models = self.groups[-1][2]
+        if not (isinstance(prediction, torch.Tensor) and isinstance(target, torch.Tensor)
+                and prediction.dim() == 3 and prediction.shape[0] == models and target.shape == prediction.shape):
+            shapes = [tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__ for x in (prediction, target)]
+            raise ValueError(f"{type(self).__name__}: prediction and target must both have shape ({models}, N, C), "
+                             f"got {shapes[0]} and {shapes[1]}")
+
+    def grad(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``∂(Σ_m ℓ_m)/∂prediction``, of shape ``(M, N, C)``."""
+        self.check(prediction, target)
+        parts = []
+        for name, a, b in self.groups:
+            p, t = prediction[a:b], target[a:b]
+            _, g = self.losses[name].value_and_grad(p.reshape(-1, p.shape[2]), t.reshape(-1, t.shape[2]))
+            parts.append(g.reshape(p.shape) * (b - a))  # ∂(Σ_m ℓ_m) = K ∂ℓ(the K·N rows)
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+    def values(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The M losses ``ℓ_m``, each the ``Loss`` of model m's own ``(N, C)`` rows."""
+        self.check(prediction, target)
+        return torch.stack([self.losses[name](prediction[m], target[m])
+                            for name, a, b in self.groups for m in range(a, b)])
 
     def __call__(self, prediction: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if len(self.groups) == 1:
-            return LOSSES[self.groups[0][0]](prediction, target)
-        parts = [LOSSES[name](prediction[a:b], target[a:b]) for name, a, b in self.groups]
-        return torch.cat([loss for loss, _ in parts]), torch.cat([grad for _, grad in parts])
+        """``(values, grad)``: the M losses and the gradient of their sum."""
+        return self.values(prediction, target), self.grad(prediction, target)
 
     def __repr__(self) -> str:
         return "StackedLoss(" + ", ".join(f"{name}: models {a}-{b - 1}" for name, a, b in self.groups) + ")"

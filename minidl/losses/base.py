@@ -1,11 +1,16 @@
 """The ``Loss`` base class: ``forward(prediction, target)`` gives a 0-dim tensor ℓ,
-``backward()`` gives ``∂ℓ/∂prediction``. Also the target checks that every loss shares."""
+``backward()`` gives ``∂ℓ/∂prediction``. Also the target checks that every loss shares, and ``one_hot``."""
 
 from __future__ import annotations
 
 import torch
 
 from ..checks import check_float_2d
+
+
+def one_hot(y: torch.Tensor, classes: int, dtype: torch.dtype) -> torch.Tensor:
+    """Class indices of any shape → one-hot rows along a new last dimension: ``t[..., y] = 1``."""
+    return torch.zeros(*y.shape, classes, dtype=dtype, device=y.device).scatter_(-1, y.long().unsqueeze(-1), 1.0)
 
 
 class Loss:
@@ -30,6 +35,10 @@ class Loss:
 
     def backward(self) -> torch.Tensor:
         raise NotImplementedError
+
+    def value_and_grad(self, prediction: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(ℓ, ∂ℓ/∂prediction)`` in one call: ``forward`` then ``backward``, the same formulas."""
+        return self.forward(prediction, target), self.backward()
 
     def cached(self) -> tuple:
         if self.cache is None:
@@ -59,7 +68,7 @@ class Loss:
                     f"{who}: class indices must lie in [0, {c}) for prediction {tuple(prediction.shape)}, "
                     f"got values from {int(target.min())} to {int(target.max())}"
                 )
-            return torch.zeros_like(prediction).scatter_(1, target.long().unsqueeze(1), 1.0)
+            return one_hot(target, c, prediction.dtype)
         if target.shape != prediction.shape:
             hint = "; class indices must be an integer tensor" if target.dim() == 1 else ""
             raise ValueError(

@@ -8,16 +8,9 @@ import torch
 import minidl
 import minidl.__main__
 from minidl.experiments import report as R
-from minidl.experiments.ensemble import (
-    LOSSES,
-    StackedLinear,
-    StackedLoss,
-    mse,
-    one_hot,
-    softmax_cross_entropy,
-    stack,
-    unstack,
-)
+from minidl.experiments import runner
+from minidl.experiments.ensemble import LOSSES, StackedLinear, StackedLoss, stack, unstack
+from minidl.losses.base import one_hot
 
 HISTORY_KEYS = ("train_loss", "train_error", "test_loss", "test_error")
 
@@ -111,7 +104,7 @@ def test_stack_can_skip_the_data_gradient():
 def test_stacked_losses_match_minidl_losses(name):
     scores = torch.randn(3, 5, 2, dtype=torch.float64, generator=minidl.seeded(0))
     y = torch.randint(0, 2, (3, 5), generator=minidl.seeded(1))
-    losses, grad = LOSSES[name](scores, one_hot(y, 2, torch.float64))
+    losses, grad = StackedLoss([name] * 3)(scores, one_hot(y, 2, torch.float64))
     for m in range(3):
         if name == "mse":
             loss_fn, model = minidl.MSELoss(), None
@@ -123,15 +116,23 @@ def test_stacked_losses_match_minidl_losses(name):
         torch.testing.assert_close(grad[m], expected)
 
 
+def test_stacked_losses_are_the_minidl_loss_classes():
+    assert LOSSES == {"mse": minidl.MSELoss, "ce": minidl.SoftmaxCrossEntropyLoss}
+    assert isinstance(StackedLoss(["mse", "ce"]).losses["ce"], minidl.SoftmaxCrossEntropyLoss)
+
+
 def test_stacked_loss_groups_consecutive_models():
     loss_fn = StackedLoss(["mse", "mse", "ce", "ce", "ce"])
     assert loss_fn.groups == [("mse", 0, 2), ("ce", 2, 5)]
     scores = torch.randn(5, 4, 2, dtype=torch.float64, generator=minidl.seeded(0))
     t = one_hot(torch.randint(0, 2, (5, 4), generator=minidl.seeded(1)), 2, torch.float64)
     losses, grad = loss_fn(scores, t)
-    expected = [mse(scores[:2], t[:2]), softmax_cross_entropy(scores[2:], t[2:])]
+    expected = [StackedLoss(["mse"] * 2)(scores[:2], t[:2]), StackedLoss(["ce"] * 3)(scores[2:], t[2:])]
     torch.testing.assert_close(losses, torch.cat([expected[0][0], expected[1][0]]))
     torch.testing.assert_close(grad, torch.cat([expected[0][1], expected[1][1]]))
+    message = r"StackedLoss: prediction and target must both have shape \(5, N, C\), got \(4, 4, 2\)"
+    with pytest.raises(ValueError, match=message):
+        loss_fn.grad(scores[:4], t[:4])
 
 
 def test_results_statistics_table_and_json(tmp_path):
@@ -165,7 +166,7 @@ def test_command_line_rejects_bad_flags(capsys):
     assert "--figures needs --out" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         R.main(["--rounds", "0"])
-    assert "rounds must be ≥ 1" in capsys.readouterr().err
+    assert "argument --rounds: must be ≥ 1, got 0" in capsys.readouterr().err
 
 
 def test_bad_input_is_reported_clearly():
@@ -177,7 +178,8 @@ def test_bad_input_is_reported_clearly():
     with pytest.raises(RuntimeError, match="backward\\(\\) called before forward"):
         StackedLinear([minidl.Linear(3, 2)]).backward(torch.zeros(1, 5, 2))
     layer(torch.zeros(2, 5, 3))
-    with pytest.raises(ValueError, match=r"grad_output must have shape \(2, 5, 2\), got \(2, 5, 3\)"):
+    message = r"StackedLinear: grad_output has shape \(2, 5, 3\), but forward\(\) returned shape \(2, 5, 2\)"
+    with pytest.raises(ValueError, match=message):
         layer.backward(torch.zeros(2, 5, 3))
     with pytest.raises(ValueError, match="same shape"):
         StackedLinear([minidl.Linear(3, 2), minidl.Linear(2, 3)])
@@ -205,7 +207,7 @@ def test_run_trains_with_one_thread_and_restores_the_count(monkeypatch):
         seen.append(torch.get_num_threads())
         return fit(*args, **kwargs)
 
-    monkeypatch.setattr(R, "fit_stacked", spy)
+    monkeypatch.setattr(runner, "fit_stacked", spy)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
