@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from ..data import disk_dataset, seeded
+from ..extras import require
 from ..models import report_net
 from ..nn.softmax import Softmax
 from ..optim.sgd import SGD
@@ -318,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.figures and args.out is None:
         p.error("--figures needs --out DIR")
+    if args.figures:  # before the training, not after it
+        require("matplotlib", extra="notebooks", feature="python -m minidl reproduce --figures")
     try:
         protocol = Protocol(args.rounds, args.epochs, args.n, args.lr, args.batch_size, args.init, args.seed)
     except ValueError as e:

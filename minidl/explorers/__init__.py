@@ -32,6 +32,7 @@ from typing import Any
 import torch
 
 from ..data import CENTRE, RADIUS, disk_dataset, seeded
+from ..extras import require
 from ..losses.cross_entropy import CrossEntropyLoss
 from ..losses.mse import MSELoss
 from ..models import report_net
@@ -42,6 +43,8 @@ from ..nn.tanh import Tanh
 from ..optim.sgd import SGD
 from ..parameter import Parameter
 from ..train import History, evaluate, fit
+
+require("matplotlib", "ipywidgets", "IPython", extra="notebooks", feature="minidl.explorers")
 
 LOSS_NAMES = {"mse": "MSE", "ce": "cross-entropy"}
 ACCENTS = ("#3b6fb6", "#d9742b")  # blue and orange: legible on the white figure face
