@@ -100,6 +100,27 @@ def test_the_first_page_lists_the_chapters_in_order_with_their_pages(pages_text,
     assert positions == sorted(positions), "the contents page is not in _toc.yml order"
 
 
+def test_each_contents_entry_links_to_its_chapter(book_pdf, outline):
+    """The links of the contents page, in order: each covers its entry's text and opens the chapter's page."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(book_pdf)
+    height = float(reader.pages[0].mediabox.height)
+    links = []
+    for annotation in reader.pages[0].get("/Annots", []):
+        annotation = annotation.get_object()
+        if annotation.get("/Subtype") != "/Link":
+            continue
+        x0, y0, x1, y1 = (float(v) for v in annotation["/Rect"])
+        box = {"-x": int(x0), "-y": int(height - y1), "-W": int(x1 - x0) + 1, "-H": int(y1 - y0) + 1}
+        crop = [str(v) for item in box.items() for v in item]
+        text = squash(poppler("pdftotext", "-f", "1", "-l", "1", *crop, str(book_pdf), "-"))
+        target = annotation["/Dest"][0]
+        page = next(i for i, pg in enumerate(reader.pages) if pg.indirect_reference == target)
+        links.append((text, page))
+    assert links == [(f"{title} {page + 1}", page) for title, page in outline[1:]]
+
+
 def test_each_chapter_starts_on_the_page_its_bookmark_names(pages_text, outline):
     firsts = [page for _, page in outline]
     assert firsts == sorted(firsts) and len(set(firsts)) == len(firsts)

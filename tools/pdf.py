@@ -7,7 +7,7 @@ blocked, so the print is offline. Each page of ``_toc.yml``, in order, is opened
 (``$CHROMIUM``, else ``chromium`` on PATH, else ``/usr/bin/chromium``; driven by Playwright, never a
 downloaded browser). The script waits until MathJax has typeset every equation and every image has loaded
 (it fails otherwise), then prints the page with ``page.pdf`` (A4, the chapter's title in the header).
-A generated first page lists the chapters with their page numbers; pypdf merges the pieces, stamps
+A generated first page lists the chapters with their page numbers (each entry a link); pypdf merges the pieces, stamps
 every page's number at its foot (a page printed by Chromium, laid over each page) and adds a bookmark
 (PDF outline) per chapter.
 """
@@ -29,7 +29,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-A4 = {"format": "A4", "margin": {"top": "18mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}}
+A4_PAGE_MM, A4_MARGIN_MM = (210, 297), (14, 18)  # the page; the left/right and top/bottom margins
+A4 = {"format": "A4", "margin": {side: f"{A4_MARGIN_MM[side in ('top', 'bottom')]}mm"
+                                 for side in ("top", "bottom", "left", "right")}}
+MM = 72 / 25.4  # PDF points per millimetre; a CSS pixel is 0.75 pt
 
 # Print only the article: no navigation bars, sidebars, buttons or prev/next links.
 PRINT_CSS = """
@@ -68,11 +71,22 @@ WAIT_FOR_PAGE = """async () => {
 
 
 def chromium_path() -> str | None:
-    """``$CHROMIUM``, else ``chromium`` on PATH, else Debian's ``/usr/bin/chromium``; None if none exists."""
-    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+    """``$CHROMIUM`` if set (None if it names no file: a wrong path is not silently replaced), else
+    ``chromium`` on PATH, else Debian's ``/usr/bin/chromium``; None if there is none."""
+    chosen = os.environ.get("CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).is_file() else None
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
+
+
+def no_chromium_reason() -> str:
+    chosen = os.environ.get("CHROMIUM")
+    if chosen:
+        return f"CHROMIUM={chosen} is not a file"
+    return "no Chromium found (chromium on PATH, /usr/bin/chromium; or set CHROMIUM=/path/to/chromium)"
 
 
 def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
@@ -186,6 +200,11 @@ def build_pdf(html_dir: Path, out: Path, chromium: str, pages: list[str] | None 
             firsts = [toc_count + 1 + sum(counts[:i]) for i in range(len(counts))]
             entries = [(title, first) for (title, _), first in zip(chapters, firsts, strict=True)]
             contents = print_html(contents_html(book_title, entries))
+            # Where each entry lies on the printed page (a viewport as wide as the printed text), for its link.
+            page.set_viewport_size({"width": round((A4_PAGE_MM[0] - 2 * A4_MARGIN_MM[0]) * 96 / 25.4), "height": 1000})
+            page.emulate_media(media="print")
+            boxes = page.evaluate("() => [...document.querySelectorAll('li')].map(e => {"
+                                  "const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
             total = toc_count + sum(counts)
             numbers = print_html(numbers_html(total), display_header_footer=True, header_template="<span></span>",
                                  footer_template='<div style="font-size:9px; width:100%; text-align:center;">'
@@ -204,6 +223,14 @@ def build_pdf(html_dir: Path, out: Path, chromium: str, pages: list[str] | None 
         raise SystemExit(f"pdf: {len(overlay.pages)} page numbers for {len(writer.pages)} pages")
     for page, number in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(number)
+    if toc_count == 1:  # each entry of the contents page links to its chapter
+        from pypdf.annotations import Link
+
+        height = A4_PAGE_MM[1] * MM
+        for (left, top, right, bottom), (_, first) in zip(boxes, entries, strict=True):
+            x0, y0 = A4_MARGIN_MM[0] * MM, height - A4_MARGIN_MM[1] * MM
+            rect = (x0 + 0.75 * left, y0 - 0.75 * bottom, x0 + 0.75 * right, y0 - 0.75 * top)
+            writer.add_annotation(page_number=0, annotation=Link(rect=rect, target_page_index=first - 1))
     writer.add_outline_item(title="Contents", page_number=0)
     for title, first in entries:
         writer.add_outline_item(title=title, page_number=first - 1)
@@ -224,8 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chromium = chromium_path()
     if chromium is None:
-        print("pdf: no Chromium found ($CHROMIUM, chromium on PATH, /usr/bin/chromium); "
-              "apt-get install chromium, or set CHROMIUM=/path/to/chromium", file=sys.stderr)
+        print(f"pdf: {no_chromium_reason()}; apt-get install chromium", file=sys.stderr)
         return 2
     build_pdf(args.html, args.out, chromium)
     return 0
