@@ -8,10 +8,11 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 
-.PHONY: help venv book test execute lab bench lint clean
+.PHONY: help venv book pdf test execute lab bench lint clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first)"
+	@echo "make pdf      the whole book as one PDF, _build/pdf/minidl.pdf (Chromium prints the HTML; no LaTeX)"
 	@echo "make test     lint, unit tests and nbval over every notebook"
 	@echo "make execute  re-execute every notebook in book/ in place, deterministically"
 	@echo "make lab      JupyterLab on the book"
@@ -30,6 +31,10 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
+
+# Chromium ($$CHROMIUM, chromium on PATH or /usr/bin/chromium) prints _build/html, offline.
+pdf: book
+	$(BIN)/python tools/pdf.py
 
 test: $(STAMP)
 	$(BIN)/ruff check minidl tests bench tools book

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from book_fixtures import book_build, browser  # noqa: F401 - test_browser.py and test_pdf.py: one build, one browser
 from hypothesis import HealthCheck, settings
 
 import minidl

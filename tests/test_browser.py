@@ -14,7 +14,8 @@ dark mode, with every request that is not for the local server blocked. On each 
   changes the frame.
 
 Screenshots of every page go to ``_build/screenshots/`` (``light/`` and ``dark/``) for a person to look at.
-Without Chromium or Playwright the tests skip and say so, except in CI (``CI=true``), where they fail.
+Without Chromium (``$CHROMIUM``, ``chromium`` on PATH, ``/usr/bin/chromium``) or Playwright the tests skip and
+say so, on any machine (tests/book_fixtures.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -32,20 +32,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from book_fixtures import HTML, ROOT  # the fixtures browser and book_build come through conftest.py
 
-ROOT = Path(__file__).resolve().parents[1]
-# MINIDL_BOOK_HTML=path: test a book already built there, without building it again.
-PREBUILT = os.environ.get("MINIDL_BOOK_HTML")
-HTML = Path(PREBUILT) if PREBUILT else ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
 
 
 def toc_pages() -> list[str]:
@@ -68,56 +57,6 @@ def toc_pages() -> list[str]:
 
 
 PAGES = toc_pages()
-
-
-def unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"{reason}; CI must have it (.ci/run installs chromium and requirements.txt playwright)")
-    pytest.skip(f"{reason}: browser tests skipped (apt-get install chromium; pip install -r requirements.txt)")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    path = chromium_path()
-    if path is None:
-        unavailable("no Chromium found at /usr/bin/chromium or on PATH")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=["--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="session")
-def book_build(browser) -> subprocess.CompletedProcess | None:
-    """Build the book into _build/html (after the browser is found, so a skip costs no build).
-
-    The build renders the notebooks' committed outputs (``execute_notebooks: off``) instead of
-    executing them a second time: nbval, in the same ``make test``, re-executes every notebook and
-    checks those outputs. Everything else comes from _config.yml as it is.
-    """
-    if PREBUILT:
-        return None
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("execute", {})["execute_notebooks"] = "off"
-    local = config.get("sphinx", {}).get("local_extensions") or {}
-    for name, path in local.items():  # relative to the config file, which moves
-        local[name] = str((ROOT / path).resolve())
-    derived = ROOT / "_build" / "browser-test" / "_config.yml"
-    derived.parent.mkdir(parents=True, exist_ok=True)
-    derived.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", "--warningiserror", "--keep-going", "--config", str(derived),
-               "--path-output", str(ROOT), str(ROOT)]
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    print(f"jupyter-book build: {time.perf_counter() - start:.0f} s, exit status {result.returncode}")
-    return result
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import argtypes
+from ..extras import require
 from .protocol import DATA, INIT_SEED_OFFSET, MAX_SEED, Protocol
 from .results import check_out, save
 from .runner import check_memory, run
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if (args.figures or args.force) and args.out is None:
         p.error(f"{'--figures' if args.figures else '--force'} needs --out DIR")
+    if args.figures:  # before any training: a missing matplotlib is reported now, not after the run
+        require("matplotlib", extra="notebooks", feature="python -m minidl reproduce --figures")
     try:
         protocol = Protocol(rounds=args.rounds, epochs=args.epochs, n=args.n, lr=args.lr,
                             batch_size=args.batch_size, init=args.init, seed=args.seed, data=args.data)

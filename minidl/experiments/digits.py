@@ -5,12 +5,15 @@ from __future__ import annotations
 import torch
 
 from ..data import seeded
+from ..extras import require
 from ..nn.conv import Conv2d
 from ..nn.flatten import Flatten
 from ..nn.linear import Linear
 from ..nn.pool import MaxPool2d
 from ..nn.relu import ReLU
 from ..sequential import Sequential
+
+require("sklearn", extra="notebooks", feature="minidl.experiments.digits (the 8×8 digits of scikit-learn)")
 
 Split = tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 

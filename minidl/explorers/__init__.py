@@ -17,6 +17,7 @@ matplotlib, ipywidgets and IPython are imported inside the functions that use th
 ``minidl.explorers`` imports only torch and minidl.
 """
 
+from ..extras import require
 from .activation import activation_curves, activation_explorer, activation_player, activations, render_activation
 from .boundary import boundary_explorer, boundary_player, draw_boundary, render_boundary
 from .player import Player
@@ -34,6 +35,8 @@ from .trajectory import (
     trajectory_player,
 )
 from .widget import Explorer, summary_text
+
+require("matplotlib", "ipywidgets", "IPython", extra="notebooks", feature="minidl.explorers")
 
 __all__ = [
     "ACCENTS", "BOUNDARY", "INITS", "LOSS_NAMES", "MARGIN_CMAP", "SCORES", "SURFACES", "TRAINING",
