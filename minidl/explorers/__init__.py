@@ -133,7 +133,7 @@ def train_run(settings: Settings = BOUNDARY, grid: int = 61) -> Run:
     test_loss, test_error = evaluate(model, loss_fn, *test)
     start = time.perf_counter()
     history = fit(model, loss_fn, optimizer, train, test, s.epochs, s.batch_size,
-                  on_epoch=lambda epoch, h: margins.append(margin()))
+                  on_epoch=lambda epoch, h: margins.append(margin()), on_divergence="record")
     seconds = time.perf_counter() - start
     return Run(s, axis, torch.stack(margins), [test_error, *history.test_error], [test_loss, *history.test_loss],
                history, test, seconds)
@@ -260,7 +260,7 @@ def activation_curves(name: str = "Tanh", lo: float = -4.0, hi: float = 4.0, poi
     _check_choice("activation_curves", "name", name, list(factories))
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"activation_curves: need a finite range lo < hi, got [{lo}, {hi}]")
-    module = factories[name]()
+    module = factories[name]().to(dtype=torch.float64)  # PReLU's slope in the dtype of s
     s = torch.linspace(float(lo), float(hi), points, dtype=torch.float64)
     y = module.forward(s)
     dy = module.backward(torch.ones_like(y))
