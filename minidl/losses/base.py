@@ -80,10 +80,11 @@ class Loss:
         and for a finite-difference step, tight enough to catch scores passed for probabilities. Rows
         holding a NaN are let through: NaN in gives NaN out, as in torch."""
         tol = max(1e-3, 10 * torch.finfo(rows.dtype).eps)
-        negative = rows < -tol
-        off = (rows.sum(dim=1) - 1).abs() > tol
-        if bool(negative.any()) or bool(off.any()):
-            row = int((negative.any(dim=1) | off).nonzero()[0, 0])
+        if rows.numel() == 0 or not (rows.min().item() < -tol or rows.sum(1).sub_(1).abs_().max().item() > tol):
+            return  # the fast path, two reductions: this runs at every step
+        bad = (rows < -tol).any(dim=1) | ((rows.sum(dim=1) - 1).abs() > tol)
+        if bad.any():
+            row = int(bad.nonzero()[0, 0])
             values = ", ".join(f"{v:.3g}" for v in rows[row, :6].tolist())
             raise ValueError(
                 f"{type(self).__name__}: {what} rows must be probability distributions (entries ≥ 0 summing to 1, "
