@@ -53,12 +53,17 @@ def check_float_2d(
     return check_tensor(who, x, what, like)
 
 
-def check_grad(who: str, cached: torch.Tensor | None, grad_output: object) -> torch.Tensor:
-    """Raise if ``backward`` comes before ``forward``, or ``grad_output`` does not fit the output
-    ``cached`` (shape, dtype, device); return it detached."""
+def check_grad(who: str, cached: torch.Tensor | None, grad_output: object,
+               like: torch.Tensor | None = None) -> torch.Tensor:
+    """Raise if ``backward`` comes before ``forward`` (``cached`` is None), or ``grad_output`` does not
+    fit the forward's output: the shape of ``cached``, the dtype and device of ``like`` (default
+    ``cached``; of a boolean mask only the device); return it detached."""
     if cached is None:
         raise RuntimeError(f"{who}: backward() called before forward()")
-    g = check_tensor(who, grad_output, "grad_output", cached)
+    like = cached if like is None else like
+    g = check_tensor(who, grad_output, "grad_output", like if like.is_floating_point() else None)
+    if g.device != like.device:
+        raise TypeError(f"{who}: grad_output is on {g.device}, but the forward pass ran on {like.device}")
     if g.shape != cached.shape:
         raise ValueError(
             f"{who}: grad_output has shape {tuple(g.shape)}, but forward() returned shape {tuple(cached.shape)}"

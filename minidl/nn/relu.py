@@ -26,5 +26,5 @@ class ReLU(Module):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("ReLU", self.output, grad_output)
+        grad_output = check_grad("ReLU", self.mask, grad_output, like=self.output)  # a subclass may set only mask
         return grad_output * self.mask  # ∂ℓ/∂s = ∂ℓ/∂x ⊙ θ(s)
