@@ -410,3 +410,18 @@ def test_load_state_dict_converts_a_real_dtype():
     net.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
     assert all(p.value.dtype == torch.float32 for p in net.param())
 
+
+
+def test_subclasses_written_as_the_chapters_do_still_work():
+    class MaskOnlyReLU(minidl.ReLU):  # the ReLU chapter's exercise: a forward that sets only the mask
+        def forward(self, s):
+            self.mask = s > 0
+            return torch.relu(s)
+
+    relu = MaskOnlyReLU()
+    s = torch.tensor([[-1.0, 0.0, 2.0]])
+    relu(s)
+    assert relu.backward(torch.ones_like(s)).tolist() == [[0.0, 0.0, 1.0]]
+    p = minidl.Parameter(torch.zeros(2))
+    p.grad += torch.ones(2)  # the framework chapter's Scale accumulates so
+    assert p.grad.tolist() == [1.0, 1.0]
