@@ -5,6 +5,7 @@ The framework's public API. The report's experiments live in ``minidl.experiment
 book's interactive explorers in ``minidl.explorers``; neither is imported here.
 """
 
+from .checkpoint import load, save
 from .data import disk_dataset, seeded
 from .gradcheck import gradcheck, relative_error
 from .losses import CrossEntropyLoss, HingeLoss, L1Loss, Loss, MSELoss, SoftmaxCrossEntropyLoss
@@ -13,13 +14,13 @@ from .nn import AvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, PReLU, R
 from .optim import GD, SGD, Adam, Optimizer
 from .parameter import Parameter
 from .sequential import Sequential
-from .train import History, error_rate, evaluate, fit, train_epoch
+from .train import DivergenceError, History, error_rate, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adam", "AvgPool2d", "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "GD", "HingeLoss", "History",
-    "L1Loss", "Linear", "Loss", "MSELoss", "MaxPool2d", "Module", "Optimizer", "PReLU", "Parameter", "ReLU",
-    "SGD", "Sequential", "Softmax", "SoftmaxCrossEntropyLoss", "Tanh", "disk_dataset", "error_rate",
-    "evaluate", "fit", "gradcheck", "relative_error", "seeded", "train_epoch",
+    "Adam", "AvgPool2d", "Conv2d", "CrossEntropyLoss", "DivergenceError", "Dropout", "Flatten", "GD",
+    "HingeLoss", "History", "L1Loss", "Linear", "Loss", "MSELoss", "MaxPool2d", "Module", "Optimizer", "PReLU",
+    "Parameter", "ReLU", "SGD", "Sequential", "Softmax", "SoftmaxCrossEntropyLoss", "Tanh", "disk_dataset",
+    "error_rate", "evaluate", "fit", "gradcheck", "load", "relative_error", "save", "seeded", "train_epoch",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -22,6 +23,8 @@ def disk_dataset(
     1 inside the disk of centre (0.5, 0.5) and radius 1/√(2π), else 0.
     Pass a seeded ``torch.Generator`` for a reproducible set.
     """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"disk_dataset: n must be an int, got {n!r} ({type(n).__name__})")
     if n < 1:
         raise ValueError(f"disk_dataset: n must be positive, got {n}")
     x = torch.rand(n, 2, generator=generator, dtype=dtype, device=device)

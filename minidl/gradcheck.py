@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 
@@ -48,6 +49,10 @@ def gradcheck(
     Returns ``{"input": err, "<parameter name>": err, ...}``: near 1e-8 or below when backward is
     right, near 1 when it is wrong.
     """
+    if isinstance(eps, bool) or not (isinstance(eps, (int, float)) and math.isfinite(eps) and 0 < eps < 1):
+        raise ValueError(f"gradcheck: eps must be a finite step in (0, 1), e.g. 1e-6, got eps={eps!r}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"gradcheck: x must be a torch.Tensor, got {type(x).__name__}")
     x = x.detach().to(torch.float64).clone()
     if target is not None and target.is_floating_point():
         target = target.to(torch.float64)

@@ -31,7 +31,7 @@ def activation_curves(name: str = "Tanh", lo: float = -4.0, hi: float = 4.0, poi
     check_choice("activation_curves", "name", name, list(factories))
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"activation_curves: need a finite range lo < hi, got [{lo}, {hi}]")
-    module = factories[name]()
+    module = factories[name]().to(dtype=torch.float64)  # PReLU's slope in the dtype of s
     s = torch.linspace(float(lo), float(hi), points, dtype=torch.float64)
     y = module.forward(s)
     dy = module.backward(torch.ones_like(y))

@@ -110,7 +110,7 @@ def train_run(settings: Settings = BOUNDARY, grid: int = 61) -> Run:
     test_loss, test_error = evaluate(model, loss_fn, *test)
     start = time.perf_counter()
     history = fit(model, loss_fn, optimizer, train, test, s.epochs, s.batch_size,
-                  on_epoch=lambda epoch, h: margins.append(margin()))
+                  on_epoch=lambda epoch, h: margins.append(margin()), on_divergence="record")
     seconds = time.perf_counter() - start
     return Run(s, axis, torch.stack(margins), [test_error, *history.test_error], [test_loss, *history.test_loss],
                history, test, seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_float_2d
+from ..checks import check_float_2d, plain
 
 
 def one_hot(y: torch.Tensor, classes: int, dtype: torch.dtype) -> torch.Tensor:
@@ -77,6 +77,31 @@ class Loss:
         if target.dtype != prediction.dtype:
             raise TypeError(f"{who}: target dtype {target.dtype} does not match prediction dtype {prediction.dtype}")
         return target
+
+    def inputs(self, prediction: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``target_rows``, then both tensors without autograd history: ``(prediction, target rows)``."""
+        t = self.target_rows(prediction, target)
+        return plain(prediction), plain(t)
+
+    def check_distributions(self, rows: torch.Tensor, what: str) -> None:
+        """Raise unless every row of ``rows`` is a probability distribution: entries ≥ 0 and a sum of 1,
+        both within ``tol = max(1e-3, 10 eps)`` (1e-3 unless in half precision): loose enough for rounding
+        and for a finite-difference step, tight enough to catch scores passed for probabilities. Rows
+        holding a NaN are let through: NaN in gives NaN out, as in torch."""
+        tol = max(1e-3, 10 * torch.finfo(rows.dtype).eps)
+        if rows.numel() == 0 or not (rows.min().item() < -tol or rows.sum(1).sub_(1).abs_().max().item() > tol):
+            return  # the fast path, two reductions: this runs at every step
+        bad = (rows < -tol).any(dim=1) | ((rows.sum(dim=1) - 1).abs() > tol)
+        if bad.any():
+            row = int(bad.nonzero()[0, 0])
+            values = ", ".join(f"{v:.3g}" for v in rows[row, :6].tolist())
+            raise ValueError(
+                f"{type(self).__name__}: {what} rows must be probability distributions (entries ≥ 0 summing to 1, "
+                f"within {tol:.1g}); row {row} is [{values}{', …' if rows.shape[1] > 6 else ''}] with sum "
+                f"{rows[row].sum().item():.4g}" + (
+                    "; pass the output of Softmax, or use SoftmaxCrossEntropyLoss on raw scores"
+                    if what == "prediction" else "")
+            )
 
     def factor(self, n: int) -> float:
         """``1/n`` for ``reduction="mean"`` (``n`` is what the mean runs over), 1 for ``"sum"``."""

@@ -17,10 +17,16 @@ class CrossEntropyLoss(Loss):
     A probability of exactly 0 would give ``log 0 = −∞`` and ``−t/0``. So ``p`` is clamped
     below at ``eps = torch.finfo(dtype).eps`` in both formulas: the loss and the gradient stay
     finite, and are exact wherever ``p ≥ eps``. From scores, prefer ``SoftmaxCrossEntropyLoss``.
+
+    ``p`` and float targets must be rows of probabilities (entries ≥ 0 summing to 1, within 1e-3):
+    anything else raises ``ValueError``, since eq. (5) means nothing there.
     """
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        t = self.target_rows(prediction, target)
+        prediction, t = self.inputs(prediction, target)
+        self.check_distributions(prediction, "prediction")
+        if target.is_floating_point():
+            self.check_distributions(t, "target")
         p = prediction.clamp_min(torch.finfo(prediction.dtype).eps)
         k = self.factor(p.shape[0])
         self.cache = (p, t, k)
@@ -40,15 +46,21 @@ class SoftmaxCrossEntropyLoss(Loss):
     softmax and ``−t/p`` collapse to
 
         ∂ℓ/∂s = (1/N) (p Σ_i t_i − t) = (1/N) (p − t)   when each target row sums to 1.
+
+    A masked logit (−inf, or −3e38 beside +3e38) gets ``p = 0`` and costs nothing unless its
+    target is positive, as in torch. Target rows must be distributions (≥ 0, summing to 1).
     """
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        t = self.target_rows(prediction, target)
+        prediction, t = self.inputs(prediction, target)
+        if target.is_floating_point():
+            self.check_distributions(t, "target")
         z = prediction - prediction.amax(dim=1, keepdim=True)
         log_p = z - torch.logsumexp(z, dim=1, keepdim=True)
         k = self.factor(z.shape[0])
         self.cache = (torch.exp(log_p), t, k)
-        return (t * log_p).sum() * -k
+        # t log p is 0 where t = 0, even where log p = −∞ (a masked logit): never 0·(−∞) = NaN
+        return torch.where(t != 0, t * log_p, 0.0).sum() * -k
 
     def backward(self) -> torch.Tensor:
         p, t, k = self.cached()

@@ -30,12 +30,13 @@ class HingeLoss(Loss):
         self.margin = float(margin)
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        t = self.target_rows(prediction, target)
+        prediction, t = self.inputs(prediction, target)
         if target.is_floating_point() and not (((t == 0) | (t == 1)).all() and (t.sum(dim=1) == 1).all()):
             raise ValueError(f"HingeLoss: float target rows must be one-hot (one true class per row), "
                              f"got rows that are not, target of shape {tuple(t.shape)}")
-        s_true = (prediction * t).sum(dim=1, keepdim=True)  #                     s_{n, y_n}
-        margins = (prediction - s_true + self.margin).clamp_min(0) * (1 - t)  # max(0, Δ + s_j − s_y), j ≠ y
+        true = t != 0  # selections by where, not products: 0 · (±inf) would be NaN for a masked score
+        s_true = torch.where(true, prediction, 0.0).sum(dim=1, keepdim=True)  #              s_{n, y_n}
+        margins = torch.where(true, 0.0, (prediction - s_true + self.margin).clamp_min(0))  # j ≠ y
         k = self.factor(prediction.shape[0])
         self.cache = ((margins > 0).to(prediction.dtype), t, k)
         return margins.sum() * k

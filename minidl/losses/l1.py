@@ -17,7 +17,7 @@ class L1Loss(Loss):
     """
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        t = self.target_rows(prediction, target)
+        prediction, t = self.inputs(prediction, target)
         diff = prediction - t
         k = self.factor(diff.numel())
         self.cache = (diff, k)

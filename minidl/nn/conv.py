@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from ..checks import check_grad
+from ..checks import check_grad, check_tensor
 from ..module import Module
 from ..parameter import Parameter
 from .im2col import check_image, fold, pad, pair, unpad, windows
@@ -54,7 +54,7 @@ class Conv2d(Module):
         device: torch.device | str | None = None,
         needs_input_grad: bool = True,
     ) -> None:
-        if not all(isinstance(c, int) and c > 0 for c in (in_channels, out_channels)):
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in (in_channels, out_channels)):
             raise ValueError(f"Conv2d: channel counts must be positive ints, got ({in_channels}, {out_channels})")
         if init not in ("gaussian", "xavier"):
             raise ValueError(f"Conv2d: init must be 'gaussian' or 'xavier', got {init!r}")
@@ -73,18 +73,19 @@ class Conv2d(Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_image("Conv2d", x, self.in_channels, self.kernel_size, self.padding)
+        x = check_tensor("Conv2d", x, like=self.weight.value)
         x = pad(x, self.padding)
         self.padded_size = tuple(x.shape[2:])
         patches = windows(x, self.kernel_size, self.stride)  #        a view (N, C, kh, kw, H_out, W_out)
         n, h_out, w_out = x.shape[0], patches.shape[4], patches.shape[5]
-        self.cols = patches.permute(1, 2, 3, 0, 4, 5).reshape(-1, n * h_out * w_out)  # X_col (a copy)
+        self.cols = patches.permute(1, 2, 3, 0, 4, 5).reshape(self.weight.value[0].numel(), -1)  # X_col (a copy)
         w_col = self.weight.value.reshape(self.out_channels, -1)
         s_col = torch.addmm(self.bias.value.view(-1, 1), w_col, self.cols)  #    S_col = W_col X_col + b   (1)
         self.output = s_col.view(self.out_channels, n, h_out, w_out).permute(1, 0, 2, 3)  # (N, out, H_out, W_out)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
-        check_grad("Conv2d", self.output, grad_output)
+        grad_output = check_grad("Conv2d", self.output, grad_output)
         n, _, h_out, w_out = grad_output.shape
         g = grad_output.permute(1, 0, 2, 3).reshape(self.out_channels, -1)  # G, columns as in X_col
         w_col = self.weight.value.reshape(self.out_channels, -1)

@@ -31,7 +31,7 @@ class Dropout(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        check_float("Dropout", s)
+        s = check_float("Dropout", s)
         self.dropping = self.training and self.p > 0
         if not self.dropping:
             self.output = s
@@ -44,7 +44,7 @@ class Dropout(Module):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("Dropout", self.output, grad_output)
+        grad_output = check_grad("Dropout", self.output, grad_output)
         if not self.dropping:
             return grad_output
         return grad_output * self.mask / (1 - self.p)  # ∂ℓ/∂s = g ⊙ m / (1 − p)

@@ -20,14 +20,14 @@ class Flatten(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_float("Flatten", x)
+        x = check_float("Flatten", x)
         if x.dim() < 2:
             raise ValueError(f"Flatten: input must have a batch dimension and at least one more, got shape "
                              f"{tuple(x.shape)}")
         self.input_shape = x.shape
-        self.output = x.reshape(x.shape[0], -1)
+        self.output = x.reshape(x.shape[0], x.shape[1:].numel())  # -1 is ambiguous for 0 rows
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("Flatten", self.output, grad_output)
+        grad_output = check_grad("Flatten", self.output, grad_output)
         return grad_output.reshape(self.input_shape)

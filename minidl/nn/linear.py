@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -40,6 +41,8 @@ class Linear(Module):
         device: torch.device | str | None = None,
         needs_input_grad: bool = True,
     ) -> None:
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in (in_features, out_features)):
+            raise TypeError(f"Linear: sizes must be ints, got ({in_features!r}, {out_features!r})")
         if in_features < 1 or out_features < 1:
             raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
         if init not in ("gaussian", "xavier"):
@@ -53,7 +56,7 @@ class Linear(Module):
         self.input: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_float_2d("Linear", x, self.in_features, like=self.weight.value)
+        x = check_float_2d("Linear", x, self.in_features, like=self.weight.value)
         self.input = x
         return torch.addmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
 
@@ -61,7 +64,7 @@ class Linear(Module):
         x, g = self.input, grad_output
         if x is None:
             raise RuntimeError("Linear: backward() called before forward()")
-        check_float_2d("Linear", g, self.out_features, what="grad_output")
+        g = check_float_2d("Linear", g, self.out_features, what="grad_output", like=self.weight.value)
         if g.shape[0] != x.shape[0]:
             raise ValueError(f"Linear: grad_output has shape {tuple(g.shape)} but the input had {tuple(x.shape)}")
         self.weight.grad.addmm_(x.T, g)  #                               ∂ℓ/∂W += xᵀ g  (2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_grad
+from ..checks import check_grad, plain
 from ..module import Module
 from .im2col import check_image, fold, pair, windows
 
@@ -23,6 +23,7 @@ class Pool2d(Module):
     def windows(self, x: torch.Tensor) -> torch.Tensor:
         """Check ``x`` and return its windows, ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
         check_image(type(self).__name__, x, None, self.kernel_size)
+        x = plain(x)
         self.input_size = tuple(x.shape[2:])
         return windows(x, self.kernel_size, self.stride).flatten(2, 3)
 
@@ -47,7 +48,7 @@ class MaxPool2d(Pool2d):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("MaxPool2d", self.output, grad_output)
+        grad_output = check_grad("MaxPool2d", self.output, grad_output)
         n, c, h_out, w_out = grad_output.shape
         grad_windows = grad_output.new_zeros(n, c, self.kernel_size[0] * self.kernel_size[1], h_out, w_out)
         grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))  # all to the winner
@@ -65,7 +66,7 @@ class AvgPool2d(Pool2d):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("AvgPool2d", self.output, grad_output)
+        grad_output = check_grad("AvgPool2d", self.output, grad_output)
         n, c, h_out, w_out = grad_output.shape
         area = self.kernel_size[0] * self.kernel_size[1]
         share = (grad_output / area).unsqueeze(2)  # the same share for every input of the window

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_float, check_grad
+from ..checks import check_grad, check_tensor
 from ..module import Module
 from ..parameter import Parameter
 
@@ -25,7 +25,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: torch.dtype = torch.float32,
                  device: torch.device | str | None = None) -> None:
-        if not isinstance(num_parameters, int) or num_parameters < 1:
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
         self.num_parameters = num_parameters
         self.weight = Parameter(torch.full((num_parameters,), float(init), dtype=dtype, device=device))
@@ -38,7 +38,7 @@ class PReLU(Module):
         return self.weight.value.view(-1, *[1] * (s.dim() - 2))
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        check_float("PReLU", s)
+        s = check_tensor("PReLU", s, like=self.weight.value)
         if self.num_parameters > 1 and (s.dim() < 2 or s.shape[1] != self.num_parameters):
             raise ValueError(f"PReLU: {self.num_parameters} slopes need {self.num_parameters} channels in "
                              f"dimension 1, got input of shape {tuple(s.shape)}")
@@ -46,7 +46,7 @@ class PReLU(Module):
         return torch.where(s >= 0, s, self.slope(s) * s)  # max(0, s) + a min(0, s)
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("PReLU", self.input, grad_output)
+        grad_output = check_grad("PReLU", self.input, grad_output)
         s, g = self.input, grad_output
         negative = s.clamp(max=0)  #                                         min(0, s)
         per_element = g * negative

@@ -17,12 +17,14 @@ class ReLU(Module):
 
     def __init__(self) -> None:
         self.mask: torch.Tensor | None = None
+        self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        check_float("ReLU", s)
+        s = check_float("ReLU", s)
         self.mask = s >= 0  # θ(s), with θ(0) = 1
-        return torch.relu(s)
+        self.output = torch.relu(s)
+        return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("ReLU", self.mask, grad_output)
+        grad_output = check_grad("ReLU", self.mask, grad_output, like=self.output)  # a subclass may set only mask
         return grad_output * self.mask  # ∂ℓ/∂s = ∂ℓ/∂x ⊙ θ(s)

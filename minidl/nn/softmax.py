@@ -26,18 +26,18 @@ class Softmax(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        check_float_2d("Softmax", s)
+        s = check_float_2d("Softmax", s)
         e = torch.exp(s - s.amax(dim=1, keepdim=True))  # e^{s_i − max_k s_k}       (3)
         self.output = e / e.sum(dim=1, keepdim=True)  #  p_i = e_i / N               (3)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("Softmax", self.output, grad_output)
+        grad_output = check_grad("Softmax", self.output, grad_output)
         p, g = self.output, grad_output
         return p * (g - (g * p).sum(dim=1, keepdim=True))  # Σ_i g_i p_i (δ_ik − p_k)  (4)
 
     @staticmethod
     def jacobian(p: torch.Tensor) -> torch.Tensor:
         """``J[n, i, k] = ∂p_i/∂s_k = p_i (δ_ik − p_k)`` (eq. 4, corrected) for each row ``p[n]``."""
-        check_float_2d("Softmax.jacobian", p)
+        p = check_float_2d("Softmax.jacobian", p)
         return torch.diag_embed(p) - p.unsqueeze(2) * p.unsqueeze(1)

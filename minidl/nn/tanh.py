@@ -19,11 +19,11 @@ class Tanh(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        check_float("Tanh", s)
+        s = check_float("Tanh", s)
         self.output = torch.tanh(s)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        check_grad("Tanh", self.output, grad_output)
+        grad_output = check_grad("Tanh", self.output, grad_output)
         y = self.output
         return grad_output * (1 - y * y)  # tanh'(s) = 1 − tanh²(s)

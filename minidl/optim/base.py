@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import torch
 
+from ..checks import check_loadable
 from ..parameter import Parameter
 
 
@@ -72,9 +73,7 @@ class Optimizer:
             if not isinstance(values, (list, tuple)) or len(values) != len(own):
                 raise ValueError(f"{who}.load_state_dict: '{name}' must be a list of {len(own)} tensors")
             for i, (v, b) in enumerate(zip(values, own, strict=True)):
-                if not isinstance(v, torch.Tensor) or v.shape != b.shape:
-                    got = tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
-                    raise ValueError(f"{who}.load_state_dict: '{name}'[{i}] has shape {got}, expected {tuple(b.shape)}")
+                check_loadable(f"{who}.load_state_dict: '{name}'[{i}]", v, b)
         for name in self.scalars:
             setattr(self, name, state[name])
         for name in self.buffers:
