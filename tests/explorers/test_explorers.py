@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import fnmatch
 import json
 import re
 import subprocess
@@ -332,7 +333,11 @@ def test_player_data_files_are_package_data():
     root = Path(__file__).resolve().parents[2]
     setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
     declared = setuptools.get("package-data", {}).get("minidl.explorers", [])
-    assert {"player.html", "player.js"} <= set(declared), declared
-    # a wheel holds only the packages listed: every folder of minidl with an __init__.py
+    for name in ("player.html", "player.js"):
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in declared), (name, declared)
+    # a wheel holds only the packages found: every folder of minidl with an __init__.py
+    from setuptools import find_packages
+
     packages = {p.parent.relative_to(root).as_posix().replace("/", ".") for p in (root / "minidl").rglob("__init__.py")}
-    assert packages <= set(setuptools["packages"]), packages - set(setuptools["packages"])
+    found = set(find_packages(str(root), **setuptools["packages"]["find"]))
+    assert packages <= found, packages - found
