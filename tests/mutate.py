@@ -41,11 +41,13 @@ def M(name: str, file: str, old: str, new: str, *tests: str) -> Mutation:
 
 
 LINEAR_TESTS = ("tests/test_modules.py", "-k", "linear")
+# on a square layer only, where a transpose changes no shape: the values must catch it
+SQUARE_TESTS = ("tests/test_modules.py", "tests/test_properties.py", "-k", "linear-square or test_linear_gradients")
 MUTATIONS = [
     M("linear: weight gradient transposed (g^T x), caught on a square layer", "nn/linear.py",
-      "self.weight.grad.addmm_(x.T, g)", "self.weight.grad.add_(g.T.mm(x))", *LINEAR_TESTS),
+      "self.weight.grad.addmm_(x.T, g)", "self.weight.grad.add_(g.T.mm(x))", *SQUARE_TESTS),
     M("linear: input gradient without the transpose (g W), the report's eq. (2)", "nn/linear.py",
-      "return g.mm(self.weight.value.T)", "return g.mm(self.weight.value)", *LINEAR_TESTS),
+      "return g.mm(self.weight.value.T)", "return g.mm(self.weight.value)", *SQUARE_TESTS),
     M("linear: bias gradient averaged, not summed, over the batch", "nn/linear.py",
       "self.bias.grad.add_(g.sum(0))", "self.bias.grad.add_(g.mean(0))", *LINEAR_TESTS),
     M("mse: mean over N instead of N*C", "losses/mse.py",
