@@ -85,11 +85,18 @@ def _layers(module: Module) -> list[Module]:
     return [module]
 
 
+def _forward_owner(obj: Module | Loss) -> type:
+    """The class whose ``forward`` ``obj`` runs: a subclass that changes only ``backward`` (a planted bug)
+    computes the same function, so it is checked against the same reference."""
+    return next(cls for cls in type(obj).__mro__ if "forward" in vars(cls))
+
+
 def reference_for(module: Module, masks: DropoutMasks | None = None) -> Reference:
     """The same function as ``module``, in torch operations that autograd can differentiate.
 
-    It takes the input and a dict of the parameters by the names of ``module.named_param()``.
-    ``masks`` (made before the module's forward) gives the dropout masks; without it, none may be drawn.
+    It takes the input and a dict of the parameters by the names of ``module.named_param()``. A module
+    with a ``reference(x, params)`` method gives its own. ``masks`` (made before the module's forward)
+    gives the dropout masks; without it, none may be drawn.
     """
     if isinstance(module, Sequential):
         parts = [(f"{i}.", reference_for(m, masks)) for i, m in enumerate(module.modules)]
@@ -121,11 +128,12 @@ def reference_for(module: Module, masks: DropoutMasks | None = None) -> Referenc
         AvgPool2d: lambda x, p: F.avg_pool2d(x, module.kernel_size, module.stride),
         Flatten: lambda x, p: torch.flatten(x, 1),
     }
-    if type(module) in simple:
-        return simple[type(module)]
     if hasattr(module, "reference"):
         return module.reference
-    raise TypeError(f"reference_for: no autograd reference for {type(module).__name__}")
+    if _forward_owner(module) in simple:
+        return simple[_forward_owner(module)]
+    raise TypeError(f"reference_for: no autograd reference for {type(module).__name__}; "
+                    "give it a reference(x, params) method")
 
 
 def loss_reference(loss: Loss) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -147,16 +155,16 @@ def loss_reference(loss: Loss) -> Callable[[torch.Tensor, torch.Tensor], torch.T
         L1Loss: lambda p, t: per_element((p - t).abs().sum(), p),
         HingeLoss: hinge,
     }
-    if type(loss) in table:
-        ref = table[type(loss)]
+    if hasattr(loss, "reference"):
+        return loss.reference
+    if _forward_owner(loss) in table:
+        ref = table[_forward_owner(loss)]
 
         def with_rows(p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
             rows = target if target.is_floating_point() else F.one_hot(target, p.shape[1]).to(p.dtype)
             return ref(p, rows)
 
         return with_rows
-    if hasattr(loss, "reference"):
-        return loss.reference
     raise TypeError(f"loss_reference: no autograd reference for {type(loss).__name__}")
 
 
