@@ -8,12 +8,13 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 
-.PHONY: help venv book pdf test execute lab bench lint clean
+.PHONY: help venv book pdf test mutate execute lab bench lint clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first)"
 	@echo "make pdf      the whole book as one PDF, _build/pdf/minidl.pdf (Chromium prints the HTML; no LaTeX)"
-	@echo "make test     lint, unit tests and nbval over every notebook"
+	@echo "make test     lint, unit tests and nbval over every notebook (MUTATE=1: then make mutate)"
+	@echo "make mutate   plant classic backprop bugs in a copy of minidl; each must fail a test"
 	@echo "make execute  re-execute every notebook in book/ in place, deterministically"
 	@echo "make lab      JupyterLab on the book"
 	@echo "make bench    speed ratios: minidl against torch.nn + autograd and the matmul floor"
@@ -39,6 +40,11 @@ pdf: book
 test: $(STAMP)
 	$(BIN)/ruff check minidl tests bench tools book
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests book
+	$(if $(MUTATE),$(BIN)/python tests/mutate.py)
+
+# Several minutes on a 2-core machine, so not part of a plain `make test`: `make test MUTATE=1` adds it.
+mutate: $(STAMP)
+	$(BIN)/python tests/mutate.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py book/*.ipynb

@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 
 import torch
-import verify
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import minidl
+from minidl import verify
 
 F64 = torch.float64
 sizes = st.integers(min_value=1, max_value=6)
@@ -20,10 +20,13 @@ seeds = st.integers(min_value=0, max_value=2**31 - 1)
 def assert_gradients_right(module, x, target=None) -> None:
     fd = minidl.gradcheck(module, x, target)
     ag = verify.autograd_errors(module, x, target)
-    assert max(fd.values()) < 1e-6, fd
-    assert max(ag.values()) < 1e-10, ag
+    assert not verify.failures(fd, verify.FD_TOL), fd
+    assert not verify.failures(ag, verify.AG_TOL), ag
 
 
+# square layers, always: W and Wᵀ have the same shape there, so a transposed gradient shows only in its values
+@example(n=3, fan_in=4, fan_out=4, init="gaussian", seed=0)
+@example(n=1, fan_in=5, fan_out=5, init="xavier", seed=1)
 @given(n=sizes, fan_in=sizes, fan_out=sizes, init=st.sampled_from(["gaussian", "xavier"]), seed=seeds)
 def test_linear_gradients(n, fan_in, fan_out, init, seed):
     gen = minidl.seeded(seed)
@@ -91,6 +94,7 @@ def test_fused_loss_gradient_rows_sum_to_zero(n, c, seed):
     torch.testing.assert_close(loss.backward().sum(dim=1), torch.zeros(n, dtype=F64))
 
 
+@example(n=4, fan_in=3, fan_out=3, seed=0)
 @given(n=sizes, fan_in=sizes, fan_out=sizes, seed=seeds)
 def test_linear_batch_is_the_rows_one_by_one(n, fan_in, fan_out, seed):
     gen = minidl.seeded(seed)

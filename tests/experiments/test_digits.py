@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 from sklearn.datasets import load_digits
-from verify import reference_for, verify
 
 import minidl
 from minidl.experiments import digits
+from minidl.verify import reference_for, verify
 
 
 def test_split_is_fixed_and_scaled():

@@ -11,6 +11,7 @@ from minidl.experiments import report as R
 from minidl.experiments import runner
 from minidl.experiments.ensemble import LOSSES, StackedLinear, StackedLoss, stack, unstack
 from minidl.losses.base import one_hot
+from minidl.verify import AG_TOL, FD_TOL, autograd_errors, failures
 
 HISTORY_KEYS = ("train_loss", "train_error", "test_loss", "test_error")
 
@@ -70,7 +71,15 @@ def test_stacked_linear_gradients_match_finite_differences():
     x = torch.randn(3, 6, 5, generator=minidl.seeded(9), dtype=torch.float64)
     errors = minidl.gradcheck(StackedLinear(layers), x)
     assert set(errors) == {"input", "weight", "bias"}
-    assert max(errors.values()) < 1e-6, errors
+    assert not failures(errors, FD_TOL), errors
+
+
+def test_stacked_linear_matches_autograd():
+    stacked = StackedLinear([minidl.Linear(4, 4, generator=minidl.seeded(s)) for s in range(3)])  # square: W vs Wᵀ
+    stacked.reference = lambda x, p: torch.baddbmm(p["bias"], x, p["weight"])
+    errors = autograd_errors(stacked, torch.randn(3, 6, 4, generator=minidl.seeded(9), dtype=torch.float64))
+    assert set(errors) == {"output", "input", "weight", "bias"}
+    assert not failures(errors, AG_TOL), errors
 
 
 def test_stacked_network_slice_is_each_model():

@@ -6,9 +6,9 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from verify import verify
 
 import minidl
+from minidl.verify import verify
 
 LOSSES = [minidl.L1Loss, minidl.HingeLoss]
 

@@ -7,10 +7,10 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
-from verify import verify
 
 import minidl
 from minidl.nn.im2col import fold, windows
+from minidl.verify import verify
 
 
 def autograd_conv(conv: minidl.Conv2d, x: torch.Tensor, g: torch.Tensor):

@@ -6,9 +6,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from verify import verify
 
 import minidl
+from minidl import verify as minidl_verify
+from minidl.verify import verify
 
 
 def test_verify_with_a_frozen_mask(gen):
@@ -110,3 +111,24 @@ def test_bad_input_and_order(gen):
     with pytest.raises(ValueError, match=r"Dropout: grad_output has shape \(4, 3\), but forward\(\) returned "
                                          r"shape \(3, 4\)"):
         drop.backward(torch.ones(4, 3))
+
+
+@pytest.mark.parametrize("seeded", [True, False], ids=["own-generator", "global-generator"])
+def test_autograd_reference_redraws_the_mask_independently(seeded, monkeypatch):
+    """verify's reference draws the mask again from a copy of the generator (as documented), never reads
+    the module's own: a fresh mask each forward still matches, a backward with another mask does not."""
+    torch.manual_seed(5)
+    x = torch.randn(6, 7, dtype=torch.float64)
+    net = minidl.Sequential(minidl.Dropout(0.3, generator=minidl.seeded(1) if seeded else None),
+                            minidl.Linear(7, 7, generator=minidl.seeded(2)), minidl.Dropout(0.5))
+    assert not minidl_verify.failures(minidl_verify.autograd_errors(net, x), minidl_verify.AG_TOL)
+
+    backward = minidl.Dropout.backward
+
+    def fresh_mask_in_backward(self, grad_output):
+        self.mask = torch.rand(grad_output.shape, generator=self.generator) >= self.p
+        return backward(self, grad_output)
+
+    monkeypatch.setattr(minidl.Dropout, "backward", fresh_mask_in_backward)
+    errors = minidl_verify.autograd_errors(minidl.Dropout(0.5, generator=minidl.seeded(3)), x)
+    assert errors["output"] < minidl_verify.AG_TOL and errors["input"] > 0.1

@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
-from verify import verify
 
 import minidl
+from minidl.verify import verify
 
 POOLS = [(minidl.MaxPool2d, F.max_pool2d), (minidl.AvgPool2d, F.avg_pool2d)]
 IDS = ["max", "avg"]

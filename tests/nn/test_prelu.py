@@ -6,9 +6,9 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from verify import verify
 
 import minidl
+from minidl.verify import verify
 
 
 @pytest.mark.parametrize("num, shape", [(1, (4, 5)), (1, (2, 3, 4, 4)), (3, (4, 3)), (3, (2, 3, 4, 4)), (1, (7,))])

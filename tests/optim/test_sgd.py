@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-import verify
 
 import minidl
+from minidl import verify
 from minidl.models import report_net
 
 F64 = torch.float64
