@@ -88,7 +88,8 @@ def train_main(argv: list[str]) -> int:
             bar.update(1)
 
     try:
-        history = fit(model, loss_fn, optimizer, train, test, args.epochs, args.batch_size, on_epoch=log)
+        history = fit(model, loss_fn, optimizer, train, test, args.epochs, args.batch_size, on_epoch=log,
+                      on_divergence="record")  # log() stops it, with the command line's own message
     except Diverged as e:
         print(e, file=sys.stderr)
         return 1

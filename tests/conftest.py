@@ -16,10 +16,13 @@ import minidl
 
 torch.set_num_threads(1)
 
+# CI draws the same examples every run (derandomize), so a red run can be replayed; the thorough
+# profile searches at random. Finite differences in float64 can exceed 1e-6 on a rare, nearly
+# saturated network (rounding, not a wrong gradient; autograd at 1e-10 is the tight oracle there).
 settings.register_profile(
-    "minidl", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "minidl", max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile("thorough", parent=settings.get_profile("minidl"), max_examples=300)
+settings.register_profile("thorough", parent=settings.get_profile("minidl"), max_examples=300, derandomize=False)
 settings.load_profile("minidl")  # `pytest --hypothesis-profile=thorough` for a deeper search
 
 

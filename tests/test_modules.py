@@ -81,7 +81,8 @@ class Float32Tanh(minidl.Tanh):
     """Tanh whose backward takes a float32 detour: an error of about 1e-7, which finite differences miss."""
 
     def backward(self, grad_output):
-        return super().backward(grad_output.float()).to(grad_output.dtype)
+        y, g = self.output.float(), grad_output.float()  # the detour: float32 arithmetic
+        return (g * (1 - y * y)).to(grad_output.dtype)
 
 
 def test_a_float32_detour_is_caught_by_autograd_only(gen):

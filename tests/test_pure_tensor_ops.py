@@ -38,6 +38,8 @@ def used_names(source: str) -> set[str]:
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.Attribute):
+            if node.attr == "requires_grad" and isinstance(node.ctx, ast.Load):
+                continue  # reading the flag (to detach what requires grad) is no use of autograd; setting it is
             parts, value = [node.attr], node.value
             while isinstance(value, ast.Attribute):
                 parts.append(value.attr)
@@ -80,6 +82,10 @@ def test_the_check_sees_torch_nn():
 ])
 def test_the_check_sees_each_way_in(snippet):
     assert banned(snippet), snippet
+
+
+def test_reading_the_flag_is_allowed():
+    assert not banned("y = x.detach() if x.requires_grad else x")
 
 
 def test_a_cnn_trains_without_autograd(gen):
