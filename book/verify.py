@@ -19,6 +19,7 @@ import torch.nn.functional as F
 import minidl
 from minidl import relative_error
 from minidl.module import Module
+from minidl.sequential import input_backward
 
 Reference = Callable[[torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
 
@@ -98,7 +99,7 @@ def autograd_errors(module: Module | minidl.Loss, x: torch.Tensor, target: torch
     module.zero_grad()
     out = module.forward(x)
     weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    grads = {"input": module.backward(weights), **{n: p.grad for n, p in module.named_param()}}
+    grads = {"input": input_backward(module, weights), **{n: p.grad for n, p in module.named_param()}}
     leaves = {"input": x.clone().requires_grad_(True),
               **{n: p.value.clone().requires_grad_(True) for n, p in module.named_param()}}
     ref_out = reference_for(module)(leaves["input"], {n: v for n, v in leaves.items() if n != "input"})

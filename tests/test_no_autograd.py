@@ -140,7 +140,7 @@ def training_step(loss_name: str, seed: int = 0) -> dict[str, torch.Tensor]:
         out[f"output{step}"] = net(x)
         out[f"loss{step}"] = loss_fn(out[f"output{step}"], y)
         out[f"dloss{step}"] = loss_fn.backward()
-        out[f"dx{step}"] = net.backward(out[f"dloss{step}"])
+        out[f"dx{step}"] = net.backward(out[f"dloss{step}"], input_grad=True)
         opt.step()
     for name, p in net.named_param():
         out[name], out[name + ".grad"] = p.value, p.grad
