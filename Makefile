@@ -8,11 +8,12 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 
-.PHONY: help venv book test execute lab bench lint clean
+.PHONY: help venv book test test-fast execute lab bench lint clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first)"
 	@echo "make test     lint, unit tests and nbval over every notebook"
+	@echo "make test-fast  the unit tests only (no notebooks, no browser, no training runs), for the edit loop"
 	@echo "make execute  re-execute every notebook in book/ in place, deterministically"
 	@echo "make lab      JupyterLab on the book"
 	@echo "make bench    speed ratios: minidl against torch.nn + autograd and the matmul floor"
@@ -26,7 +27,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The notebooks are executed first, in parallel (one per core), into Jupyter Book's cache; the build
+# then only renders them. A notebook whose code has not changed is not executed again.
 book: $(STAMP)
+	$(BIN)/python tools/execute_cache.py
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
@@ -34,6 +38,9 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check minidl tests bench tools book
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests book
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow" --ignore=tests/test_browser.py tests
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py book/*.ipynb
