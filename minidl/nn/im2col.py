@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 
@@ -83,8 +85,17 @@ def fold(grad_windows: torch.Tensor, size: tuple[int, int], stride: tuple[int, i
     if stride[0] >= kh and stride[1] >= kw:
         windows(out, (kh, kw), stride).copy_(grad_windows)  # a view of out: this writes into out
         return out
-    rows = torch.arange(kh).view(kh, 1, 1, 1) + stride[0] * torch.arange(h_out).view(1, 1, h_out, 1)
-    cols = torch.arange(kw).view(1, kw, 1, 1) + stride[1] * torch.arange(w_out).view(1, 1, 1, w_out)
-    pixel = (rows * size[1] + cols).to(grad_windows.device).view(1, -1)  # the pixel each entry read
+    pixel = read_pixels((kh, kw), (h_out, w_out), stride, size[1], grad_windows.device)
     flat = grad_windows.reshape(-1, pixel.shape[1])
     return out.view(flat.shape[0], -1).scatter_add_(1, pixel.expand_as(flat), flat).view(out.shape)
+
+
+@lru_cache(maxsize=64)
+def read_pixels(kernel: tuple[int, int], out_size: tuple[int, int], stride: tuple[int, int], width: int,
+                device: torch.device) -> torch.Tensor:
+    """``(1, kh·kw·H_out·W_out)``: for entry ``(a, b, i, j)`` of the windows, the flat index
+    ``(i·s_h + a)·W + j·s_w + b`` of the pixel it read. Cached (the shapes repeat every step); never written to."""
+    (kh, kw), (h_out, w_out) = kernel, out_size
+    rows = torch.arange(kh).view(kh, 1, 1, 1) + stride[0] * torch.arange(h_out).view(1, 1, h_out, 1)
+    cols = torch.arange(kw).view(1, kw, 1, 1) + stride[1] * torch.arange(w_out).view(1, 1, 1, w_out)
+    return (rows * width + cols).to(device).view(1, -1)

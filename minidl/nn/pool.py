@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 from ..checks import check_grad
@@ -63,8 +65,8 @@ class MaxPool2d(Pool2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         win = self.windows(x)
         if self.tiles:
-            row_max, self.col = win.max(dim=5)  # (N, C, H_out, kh, W_out): the best b of each row a
-            self.output, self.row = row_max.max(dim=3)  # (N, C, H_out, W_out): the best row a
+            self.blocks = win  # a view of x; backward finds the winner's b in the winning row
+            self.output, self.row = win.amax(dim=5).max(dim=3)  # (N, C, H_out, W_out): the max, the first row a
         else:
             self.output, self.argmax = win.max(dim=2)
         return self.output
@@ -74,10 +76,9 @@ class MaxPool2d(Pool2d):
         n, c, h_out, w_out = grad_output.shape
         if self.tiles:
             (kh, kw), width = self.kernel_size, self.input_size[1]
-            col = self.col.gather(3, self.row.unsqueeze(3)).squeeze(3)  # the winner's b, (N, C, H_out, W_out)
-            corner = torch.arange(h_out, device=col.device).view(-1, 1) * (kh * width) + torch.arange(
-                w_out, device=col.device) * kw  # the pixel (i·kh, j·kw) of each window, flattened
-            pixel = (self.row * width + col + corner).view(n, c, -1)  # the winner, as an index into H·W
+            row = self.row[:, :, :, None, :, None].expand(n, c, h_out, 1, w_out, kw)
+            col = self.blocks.gather(3, row).argmax(dim=5).view(n, c, h_out, w_out)  # the first b in that row
+            pixel = (self.row * width + col + corners(h_out, w_out, kh * width, kw, col.device)).view(n, c, -1)
             grad_x = grad_output.new_zeros(n, c, *self.input_size)
             grad_x.view(n, c, -1).scatter_(2, pixel, grad_output.reshape(n, c, -1))  # all to the winner
             return grad_x
@@ -109,3 +110,10 @@ class AvgPool2d(Pool2d):
             return grad_x
         n, c, h_out, w_out = grad_output.shape
         return self.fold(share.unsqueeze(2).expand(n, c, area, h_out, w_out))
+
+
+@lru_cache(maxsize=64)
+def corners(h_out: int, w_out: int, row_step: int, col_step: int, device: torch.device) -> torch.Tensor:
+    """The flat index ``i·row_step + j·col_step`` of each window's first pixel, ``(H_out, W_out)``;
+    cached, since a network's poolings see the same shapes at every step (never written to)."""
+    return torch.arange(h_out, device=device).view(-1, 1) * row_step + torch.arange(w_out, device=device) * col_step
