@@ -39,7 +39,8 @@ class Conv2d(Module):
     both cases, as in ``Linear``.
 
     ``needs_input_grad=False`` is for a network's first layer, as in ``Linear``: ``backward`` then
-    skips ``∂ℓ/∂X_col`` and col2im, and returns ``None``.
+    skips ``∂ℓ/∂X_col`` and col2im, and returns ``None``. ``Sequential.backward`` does the same for
+    its first layer by default, with no flag.
     """
 
     def __init__(
