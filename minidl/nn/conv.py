@@ -95,7 +95,7 @@ class Conv2d(Module):
         if not self.needs_input_grad:
             return None
         w_col = self.weight.value.reshape(self.out_channels, -1)
-        grad_cols = torch.bmm(w_col.T.expand(n, -1, -1), g)  #                    ∂ℓ/∂X_col[n] = W_colᵀ G[n]      (2)
+        grad_cols = torch.bmm(w_col.T.expand(n, -1, -1), g)  #          ∂ℓ/∂X_col[n] = W_colᵀ G[n]      (2)
         grad_patches = grad_cols.view(n, self.in_channels, *self.kernel_size, h_out, w_out)
         return unpad(fold(grad_patches, self.padded_size, self.stride), self.padding)  # col2im; drop the padding
 

@@ -57,9 +57,9 @@ class MaxPool2d(Pool2d):
     Backward: the maximum passes its gradient to the one input that won, ``∂y/∂x = 1`` there and 0
     elsewhere in the window; where windows overlap, an input collects from each window it won.
     On a tie the first maximal entry (in row-major order within the window) takes the gradient, as
-    torch's ``max_pool2d`` on the CPU. Tiling windows: the maximum over ``b`` in each row ``a`` of the
-    window, then over the rows; each keeps its first maximal index, so the winner is the first in
-    row-major order.
+    torch's ``max_pool2d`` on the CPU. Tiling windows: forward takes the maximum over ``b`` in each row
+    ``a`` of the window, then over the rows, keeping the first row that holds it; backward finds the
+    first ``b`` of that row that holds it, so the winner is the first in row-major order.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -82,7 +82,6 @@ class MaxPool2d(Pool2d):
             grad_x = grad_output.new_zeros(n, c, *self.input_size)
             grad_x.view(n, c, -1).scatter_(2, pixel, grad_output.reshape(n, c, -1))  # all to the winner
             return grad_x
-        n, c, h_out, w_out = grad_output.shape
         grad_windows = grad_output.new_zeros(n, c, self.kernel_size[0] * self.kernel_size[1], h_out, w_out)
         grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))  # all to the winner
         return self.fold(grad_windows)
