@@ -8,12 +8,13 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 
-.PHONY: help venv book pdf test mutate execute lab bench lint clean
+.PHONY: help venv book pdf test test-fast mutate execute lab bench lint clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv first)"
 	@echo "make pdf      the whole book as one PDF, _build/pdf/minidl.pdf (Chromium prints the HTML; no LaTeX)"
 	@echo "make test     lint, unit tests and nbval over every notebook (MUTATE=1: then make mutate)"
+	@echo "make test-fast  the unit tests only (no notebooks, no browser, no training runs), for the edit loop"
 	@echo "make mutate   plant classic backprop bugs in a copy of minidl; each must fail a test"
 	@echo "make execute  re-execute every notebook in book/ in place, deterministically"
 	@echo "make lab      JupyterLab on the book"
@@ -28,7 +29,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The notebooks are executed first, in parallel (one per core), into Jupyter Book's cache; the build
+# then only renders them. A notebook whose code has not changed is not executed again.
 book: $(STAMP)
+	$(BIN)/python tools/execute_cache.py
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html"
@@ -45,6 +49,9 @@ test: $(STAMP)
 # Several minutes on a 2-core machine, so not part of a plain `make test`: `make test MUTATE=1` adds it.
 mutate: $(STAMP)
 	$(BIN)/python tests/mutate.py
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow" --ignore=tests/test_browser.py tests
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py book/*.ipynb

@@ -35,6 +35,8 @@ class Ratio:
     """``times[numerator] / times[denominator]``, with an optional target (``at_least`` or ``at_most``).
 
     For a speed-up of A over B, put B (the slower) on top: ``Ratio("A speed-up", "B", "A", at_least=1)``.
+    ``threads`` gives a target per thread count, e.g. ``threads=((1, 1.05), (2, 1.0))``, in the direction of
+    ``at_least`` or ``at_most`` (whichever is set); a thread count it does not list keeps that one.
     """
 
     label: str
@@ -42,24 +44,27 @@ class Ratio:
     denominator: str
     at_least: float | None = None
     at_most: float | None = None
+    threads: tuple[tuple[int, float], ...] = ()
 
     def of(self, times: dict[str, float]) -> float:
         return times[self.numerator] / times[self.denominator]
 
-    def target(self) -> str:
-        if self.at_least is not None:
-            return f"≥ {self.at_least:g}"
-        if self.at_most is not None:
-            return f"≤ {self.at_most:g}"
-        return ""
+    def bound(self, threads: int | None) -> float | None:
+        default = self.at_least if self.at_least is not None else self.at_most
+        return dict(self.threads).get(threads, default) if default is not None else None
 
-    def met(self, value: float) -> bool | None:
-        """Whether ``value`` meets the target; ``None`` when there is no target."""
-        if self.at_least is not None:
-            return value >= self.at_least
-        if self.at_most is not None:
-            return value <= self.at_most
-        return None
+    def target(self, threads: int | None = None) -> str:
+        bound = self.bound(threads)
+        if bound is None:
+            return ""
+        return f"≥ {bound:g}" if self.at_least is not None else f"≤ {bound:g}"
+
+    def met(self, value: float, threads: int | None = None) -> bool | None:
+        """Whether ``value`` meets the target (at this thread count); ``None`` when there is no target."""
+        bound = self.bound(threads)
+        if bound is None:
+            return None
+        return value >= bound if self.at_least is not None else value <= bound
 
 
 @dataclass

@@ -38,7 +38,9 @@ class Sequential(Module):
     """``x^L = f_L(... f_2(f_1(x^0)))``.
 
     ``forward`` applies the modules in order. ``backward`` applies the chain rule
-    in reverse: each module turns ``∂ℓ/∂x^l`` into ``∂ℓ/∂x^{l-1}``.
+    in reverse: each module turns ``∂ℓ/∂x^l`` into ``∂ℓ/∂x^{l-1}``, down to the first module
+    with parameters; ``∂ℓ/∂x^0`` itself only on request (``input_grad=True``), since the input
+    is usually data.
 
     Each module instance may appear only once, here or in a nested ``Sequential``: its cache
     from forward would be overwritten by a second use (``ValueError`` at construction).
@@ -58,10 +60,31 @@ class Sequential(Module):
             x = module.forward(x)
         return x
 
-    def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        for module in reversed(self.modules):
-            grad_output = module.backward(grad_output)
-        return grad_output
+    def backward(self, grad_output: torch.Tensor, input_grad: bool = False) -> torch.Tensor | None:
+        """Run the chain rule from ``∂ℓ/∂x^L`` back to the first module with parameters.
+
+        By default (``input_grad=False``) the network's input is taken to be data, whose gradient
+        training never uses: the first module with parameters adds its ``∂ℓ/∂θ`` but skips
+        ``∂ℓ/∂x`` (for ``Linear``, the matmul ``g Wᵀ`` of eq. 2; for ``Conv2d``, col2im), the
+        parameter-free modules before it are not run backwards at all, and ``None`` is returned.
+        Autograd skips the same work, because the data does not require a gradient.
+
+        ``input_grad=True`` runs the whole chain and returns ``∂ℓ/∂x^0``: for ``gradcheck``, for a
+        ``Sequential`` nested inside another (the outer one asks for it), or to look at the input's
+        gradient. A module built with ``needs_input_grad=False`` still returns ``None`` then.
+        """
+        first = 0 if input_grad else self.first_with_param()
+        for i in range(len(self.modules) - 1, first - 1, -1):
+            module = self.modules[i]
+            if i == first and not input_grad:
+                params_only_backward(module, grad_output)
+                return None
+            grad_output = input_backward(module, grad_output)  # a nested Sequential's input is ours, not data
+        return grad_output if input_grad else None
+
+    def first_with_param(self) -> int:
+        """The index of the first module that has parameters (``len(self)`` if none has)."""
+        return next((i for i, m in enumerate(self.modules) if m.param()), len(self.modules))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, module in enumerate(self.modules):
@@ -76,3 +99,28 @@ class Sequential(Module):
     def __repr__(self) -> str:
         lines = [f"  ({i}): {m!r}".replace("\n", "\n  ") for i, m in enumerate(self.modules)]
         return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+def input_backward(module: Module, grad_output: torch.Tensor) -> torch.Tensor | None:
+    """``module.backward(grad_output)``, returning ``∂ℓ/∂x`` for a ``Sequential`` too (``input_grad=True``)."""
+    if isinstance(module, Sequential):
+        return module.backward(grad_output, input_grad=True)
+    return module.backward(grad_output)
+
+
+def params_only_backward(module: Module, grad_output: torch.Tensor) -> None:
+    """``module.backward(grad_output)`` for the parameters' gradients only: ``∂ℓ/∂x`` is not wanted.
+
+    A module with a ``needs_input_grad`` switch (``Linear``, ``Conv2d``) has it turned off for this
+    one call, so that it skips that work; any other module runs its full backward.
+    """
+    if isinstance(module, Sequential):
+        module.backward(grad_output)
+    elif getattr(module, "needs_input_grad", None) is True:
+        module.needs_input_grad = False
+        try:
+            module.backward(grad_output)
+        finally:
+            module.needs_input_grad = True
+    else:
+        module.backward(grad_output)

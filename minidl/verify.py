@@ -25,7 +25,7 @@ from .gradcheck import gradcheck
 from .losses import CrossEntropyLoss, HingeLoss, L1Loss, Loss, MSELoss, SoftmaxCrossEntropyLoss
 from .module import Module
 from .nn import AvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, PReLU, ReLU, Softmax, Tanh
-from .sequential import Sequential
+from .sequential import Sequential, input_backward
 
 FD_TOL = 1e-6  # central differences in float64 (ε = 1e-6) are good to ~1e-8 on the book's sizes
 AG_TOL = 1e-10  # the same formulas as autograd's, in float64: agreement to ~1e-15
@@ -186,7 +186,7 @@ def autograd_errors(module: Module | Loss, x: torch.Tensor, target: torch.Tensor
     masks = DropoutMasks(module)
     out = module.forward(x)
     weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    grads = {"input": module.backward(weights), **{n: p.grad for n, p in module.named_param()}}
+    grads = {"input": input_backward(module, weights), **{n: p.grad for n, p in module.named_param()}}
     leaves = {"input": x.clone().requires_grad_(True),
               **{n: p.value.clone().requires_grad_(True) for n, p in module.named_param()}}
     ref_out = reference_for(module, masks)(leaves["input"], {n: v for n, v in leaves.items() if n != "input"})

@@ -142,7 +142,7 @@ def test_to_float64_casts_values_and_grads(gen):
     y64 = net(x.double())
     assert y64.dtype == F64
     torch.testing.assert_close(y64, y32.double(), rtol=1e-5, atol=1e-5)
-    assert net.backward(torch.ones_like(y64)).dtype == F64
+    assert net.backward(torch.ones_like(y64), input_grad=True).dtype == F64
 
 
 def run_training_steps(device: str, dtype: torch.dtype, steps: int = 5) -> tuple[list[float], minidl.Module]:

@@ -35,6 +35,7 @@ from minidl import catalog
 from minidl.experiments import ensemble
 from minidl.experiments import report as R
 from minidl.models import report_net
+from minidl.sequential import input_backward
 
 # -- static -----------------------------------------------------------------------------------------
 
@@ -140,7 +141,7 @@ def module_step(name: str, optimizer: str = "sgd-momentum", seed: int = 0) -> di
         if opt:
             opt.zero_grad()
         out[f"output{step}"] = y = obj(x)
-        out[f"dx{step}"] = obj.backward(torch.randn(y.shape, generator=gen))
+        out[f"dx{step}"] = input_backward(obj, torch.randn(y.shape, generator=gen))
         if opt:
             opt.step()
     for n, p in obj.named_param():

@@ -17,16 +17,17 @@ class Conv2d(Module):
     r"""``s[n, o, i, j] = b_o + Σ_{c, a, b} W[o, c, a, b] · x̃[n, c, i·s_h + a, j·s_w + b]``,
     where ``x̃`` is the input ``(N, C, H, W)`` padded with zeros.
 
-    im2col: gather the patch under each output position ``(n, i, j)`` into one column of a matrix
-    ``X_col`` of shape ``(C·kh·kw, N·H_out·W_out)`` (every image's patches side by side), and
-    flatten ``W`` to ``W_col``, ``(out_channels, C·kh·kw)``. The convolution is then one matrix
-    product, ``Linear`` (eq. 1) applied to every patch, in the column convention:
+    im2col: gather the patch under each output position ``(i, j)`` of image ``n`` into one column of
+    that image's matrix ``X_col[n]``, of shape ``(C·kh·kw, H_out·W_out)``, and flatten ``W`` to
+    ``W_col``, ``(out_channels, C·kh·kw)``. The convolution is then one matrix product per image
+    (one batched call), ``Linear`` (eq. 1) applied to every patch, in the column convention:
 
-        S_col = W_col X_col + b,
+        S_col[n] = W_col X_col[n] + b,
 
-    and the backward pass is eq. (2) on the same columns, with ``G = ∂ℓ/∂S_col``:
+    and ``S_col[n]``, ``(out_channels, H_out·W_out)``, is already image ``n`` of the output. The
+    backward pass is eq. (2) on the same columns, with ``G[n] = ∂ℓ/∂S_col[n]``:
 
-        ∂ℓ/∂W_col = G X_colᵀ,   ∂ℓ/∂b = Σ_columns G,   ∂ℓ/∂X_col = W_colᵀ G,
+        ∂ℓ/∂W_col = Σ_n G[n] X_col[n]ᵀ,   ∂ℓ/∂b = Σ_{n, columns} G[n],   ∂ℓ/∂X_col[n] = W_colᵀ G[n],
 
     after which ``fold`` (col2im) adds each patch's gradient back to the pixels it was read from,
     and the padding's share is dropped. Output size: ``H_out = ⌊(H + 2p_h − kh)/s_h⌋ + 1``.
@@ -38,7 +39,8 @@ class Conv2d(Module):
     both cases, as in ``Linear``.
 
     ``needs_input_grad=False`` is for a network's first layer, as in ``Linear``: ``backward`` then
-    skips ``∂ℓ/∂X_col`` and col2im, and returns ``None``.
+    skips ``∂ℓ/∂X_col`` and col2im, and returns ``None``. ``Sequential.backward`` does the same for
+    its first layer by default, with no flag.
     """
 
     def __init__(
@@ -78,25 +80,25 @@ class Conv2d(Module):
         self.padded_size = tuple(x.shape[2:])
         patches = windows(x, self.kernel_size, self.stride)  #        a view (N, C, kh, kw, H_out, W_out)
         n, h_out, w_out = x.shape[0], patches.shape[4], patches.shape[5]
-        self.cols = patches.permute(1, 2, 3, 0, 4, 5).reshape(self.weight.value[0].numel(), -1)  # X_col (a copy)
-        w_col = self.weight.value.reshape(self.out_channels, -1)
-        s_col = torch.addmm(self.bias.value.view(-1, 1), w_col, self.cols)  #    S_col = W_col X_col + b   (1)
-        self.output = s_col.view(self.out_channels, n, h_out, w_out).permute(1, 0, 2, 3)  # (N, out, H_out, W_out)
+        self.cols = patches.reshape(n, self.weight.value[0].numel(), h_out * w_out)  # X_col[n]: the one copy
+        w_col = self.weight.value.reshape(self.out_channels, -1).expand(n, -1, -1)
+        s_col = torch.baddbmm(self.bias.value.view(-1, 1), w_col, self.cols)  # S_col[n] = W_col X_col[n] + b  (1)
+        self.output = s_col.view(n, self.out_channels, h_out, w_out)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
         grad_output = check_grad("Conv2d", self.output, grad_output)
         n, _, h_out, w_out = grad_output.shape
-        g = grad_output.permute(1, 0, 2, 3).reshape(self.out_channels, -1)  # G, columns as in X_col
-        w_col = self.weight.value.reshape(self.out_channels, -1)
-        self.weight.grad.add_(g.mm(self.cols.T).view_as(self.weight.grad))  # ∂ℓ/∂W_col += G X_colᵀ      (2)
-        self.bias.grad.add_(g.sum(dim=1))  #                                   ∂ℓ/∂b     += Σ_columns G  (2)
+        g = grad_output.reshape(n, self.out_channels, h_out * w_out)  #  G[n], columns as in X_col[n]
+        grad_w = torch.bmm(g, self.cols.transpose(1, 2)).sum(0)  #      Σ_n G[n] X_col[n]ᵀ
+        self.weight.grad.add_(grad_w.view_as(self.weight.grad))  #      ∂ℓ/∂W_col += Σ_n G[n] X_col[n]ᵀ  (2)
+        self.bias.grad.add_(g.sum(dim=(0, 2)))  #                        ∂ℓ/∂b     += Σ_{n, columns} G  (2)
         if not self.needs_input_grad:
             return None
-        grad_cols = w_col.T.mm(g)  #                                           ∂ℓ/∂X_col  = W_colᵀ G      (2)
-        grad_patches = grad_cols.view(self.in_channels, *self.kernel_size, n, h_out, w_out).permute(0, 3, 1, 2, 4, 5)
-        grad_x = fold(grad_patches, self.padded_size, self.stride).permute(1, 0, 2, 3)  # col2im, (N, C, H, W)
-        return unpad(grad_x, self.padding)  #                                  the padding's share is dropped
+        w_col = self.weight.value.reshape(self.out_channels, -1)
+        grad_cols = torch.bmm(w_col.T.expand(n, -1, -1), g)  #          ∂ℓ/∂X_col[n] = W_colᵀ G[n]      (2)
+        grad_patches = grad_cols.view(n, self.in_channels, *self.kernel_size, h_out, w_out)
+        return unpad(fold(grad_patches, self.padded_size, self.stride), self.padding)  # col2im; drop the padding
 
     def param(self) -> list[Parameter]:
         return [self.weight, self.bias]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 
@@ -67,20 +69,33 @@ def windows(x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int]) -
 
 def fold(grad_windows: torch.Tensor, size: tuple[int, int], stride: tuple[int, int]) -> torch.Tensor:
     """The adjoint of ``windows`` (col2im): ``(…, kh, kw, H_out, W_out)`` → ``(…, H, W)``, for any
-    leading dimensions (``N, C`` for a pooling, ``C, N`` for ``Conv2d``).
+    leading dimensions (``N, C`` for a pooling and for ``Conv2d``).
 
     Input pixel ``x[…, y, x]`` was read by every window that covers it, so its gradient is the
     sum of what those windows send back:
 
         ∂ℓ/∂x[…, y, x] = Σ_{i·s_h + a = y, j·s_w + b = x} grad_windows[…, a, b, i, j].
 
-    One strided slice-add per kernel offset ``(a, b)``; overlapping windows add up.
+    Windows that do not overlap (stride ≥ kernel) read each pixel at most once: one copy into the
+    windows view of the zero gradient. Overlapping ones: one ``scatter_add_``, each entry added to
+    the pixel ``(i·s_h + a)·W + j·s_w + b`` that it was read from.
     """
     *lead, kh, kw, h_out, w_out = grad_windows.shape
-    (sh, sw), (h, w) = stride, size
-    out = grad_windows.new_zeros(*lead, h, w)
-    for a in range(kh):
-        for b in range(kw):  # the pixels that offset (a, b) of every window read: rows a, a + s_h, …
-            read = out[..., a : a + sh * (h_out - 1) + 1 : sh, b : b + sw * (w_out - 1) + 1 : sw]
-            read.add_(grad_windows[..., a, b, :, :])  # a view of out: this adds into out
-    return out
+    out = grad_windows.new_zeros(*lead, *size)
+    if stride[0] >= kh and stride[1] >= kw:
+        windows(out, (kh, kw), stride).copy_(grad_windows)  # a view of out: this writes into out
+        return out
+    pixel = read_pixels((kh, kw), (h_out, w_out), stride, size[1], grad_windows.device)
+    flat = grad_windows.reshape(-1, pixel.shape[1])
+    return out.view(flat.shape[0], -1).scatter_add_(1, pixel.expand_as(flat), flat).view(out.shape)
+
+
+@lru_cache(maxsize=64)
+def read_pixels(kernel: tuple[int, int], out_size: tuple[int, int], stride: tuple[int, int], width: int,
+                device: torch.device) -> torch.Tensor:
+    """``(1, kh·kw·H_out·W_out)``: for entry ``(a, b, i, j)`` of the windows, the flat index
+    ``(i·s_h + a)·W + j·s_w + b`` of the pixel it read. Cached (the shapes repeat every step); never written to."""
+    (kh, kw), (h_out, w_out) = kernel, out_size
+    rows = torch.arange(kh).view(kh, 1, 1, 1) + stride[0] * torch.arange(h_out).view(1, 1, h_out, 1)
+    cols = torch.arange(kw).view(1, kw, 1, 1) + stride[1] * torch.arange(w_out).view(1, 1, 1, w_out)
+    return (rows * width + cols).to(device).view(1, -1)

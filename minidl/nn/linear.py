@@ -28,7 +28,8 @@ class Linear(Module):
 
     ``needs_input_grad=False`` is for a network's first layer, whose input is the data: training
     never uses ``∂ℓ/∂x^0``, so ``backward`` skips that matmul and returns ``None``
-    (autograd skips it too, since the data does not require a gradient).
+    (autograd skips it too, since the data does not require a gradient). A ``Sequential`` needs no
+    flag: its ``backward`` turns it off for its first layer by default (``input_grad=False``).
     """
 
     def __init__(

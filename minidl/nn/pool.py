@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 from ..checks import check_grad, plain
@@ -12,7 +14,13 @@ from .im2col import check_image, fold, pair, windows
 class Pool2d(Module):
     """What the two poolings share: ``kernel_size``, ``stride`` (default: ``kernel_size``, so the
     windows tile the image) and the input checks. No padding; rows or columns that no window
-    reaches get no output and a zero gradient."""
+    reaches get no output and a zero gradient.
+
+    When the windows tile the image (stride = kernel), window ``(i, j)`` of ``x`` is the block
+    ``x[…, i·kh : (i+1)·kh, j·kw : (j+1)·kw]``: splitting the two image dimensions, a view
+    ``(N, C, H_out, kh, W_out, kw)``, gives every window with no copy, and a reduction over
+    dimensions 3 and 5 pools them. Otherwise the windows come from ``im2col.windows``.
+    """
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
         who = type(self).__name__
@@ -20,11 +28,20 @@ class Pool2d(Module):
         self.stride = self.kernel_size if stride is None else pair(who, "stride", stride, 1)
         self.output: torch.Tensor | None = None
 
+    @property
+    def tiles(self) -> bool:
+        return self.stride == self.kernel_size
+
     def windows(self, x: torch.Tensor) -> torch.Tensor:
-        """Check ``x`` and return its windows, ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
+        """Check ``x`` and return its windows: ``(N, C, H_out, kh, W_out, kw)`` (a view) when they tile
+        the image, else ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
         check_image(type(self).__name__, x, None, self.kernel_size)
         x = plain(x)
         self.input_size = tuple(x.shape[2:])
+        (kh, kw), (h, w) = self.kernel_size, self.input_size
+        if self.tiles:
+            blocks = x[:, :, : h - h % kh, : w - w % kw]  # the rows and columns that some window reaches
+            return blocks.unflatten(3, (w // kw, kw)).unflatten(2, (h // kh, kh))
         return windows(x, self.kernel_size, self.stride).flatten(2, 3)
 
     def fold(self, grad_windows: torch.Tensor) -> torch.Tensor:
@@ -40,16 +57,32 @@ class MaxPool2d(Pool2d):
 
     Backward: the maximum passes its gradient to the one input that won, ``∂y/∂x = 1`` there and 0
     elsewhere in the window; where windows overlap, an input collects from each window it won.
-    On a tie the first maximal entry (in row-major order within the window) takes the gradient.
+    On a tie the first maximal entry (in row-major order within the window) takes the gradient, as
+    torch's ``max_pool2d`` on the CPU. Tiling windows: forward takes the maximum over ``b`` in each row
+    ``a`` of the window, then over the rows, keeping the first row that holds it; backward finds the
+    first ``b`` of that row that holds it, so the winner is the first in row-major order.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.output, self.argmax = self.windows(x).max(dim=2)
+        win = self.windows(x)
+        if self.tiles:
+            self.blocks = win  # a view of x; backward finds the winner's b in the winning row
+            self.output, self.row = win.amax(dim=5).max(dim=3)  # (N, C, H_out, W_out): the max, the first row a
+        else:
+            self.output, self.argmax = win.max(dim=2)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
         grad_output = check_grad("MaxPool2d", self.output, grad_output)
         n, c, h_out, w_out = grad_output.shape
+        if self.tiles:
+            (kh, kw), width = self.kernel_size, self.input_size[1]
+            row = self.row[:, :, :, None, :, None].expand(n, c, h_out, 1, w_out, kw)
+            col = self.blocks.gather(3, row).argmax(dim=5).view(n, c, h_out, w_out)  # the first b in that row
+            pixel = (self.row * width + col + corners(h_out, w_out, kh * width, kw, col.device)).view(n, c, -1)
+            grad_x = grad_output.new_zeros(n, c, *self.input_size)
+            grad_x.view(n, c, -1).scatter_(2, pixel, grad_output.reshape(n, c, -1))  # all to the winner
+            return grad_x
         grad_windows = grad_output.new_zeros(n, c, self.kernel_size[0] * self.kernel_size[1], h_out, w_out)
         grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))  # all to the winner
         return self.fold(grad_windows)
@@ -62,12 +95,25 @@ class AvgPool2d(Pool2d):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.output = self.windows(x).mean(dim=2)
+        win = self.windows(x)
+        self.output = win.mean(dim=(3, 5)) if self.tiles else win.mean(dim=2)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
         grad_output = check_grad("AvgPool2d", self.output, grad_output)
-        n, c, h_out, w_out = grad_output.shape
         area = self.kernel_size[0] * self.kernel_size[1]
-        share = (grad_output / area).unsqueeze(2)  # the same share for every input of the window
-        return self.fold(share.expand(n, c, area, h_out, w_out))
+        share = grad_output / area  # the same share for every input of the window
+        if self.tiles:
+            grad_x = grad_output.new_zeros(*grad_output.shape[:2], *self.input_size)
+            blocks = self.windows(grad_x)  # a view of grad_x: this writes into it
+            blocks.copy_(share[:, :, :, None, :, None].expand_as(blocks))
+            return grad_x
+        n, c, h_out, w_out = grad_output.shape
+        return self.fold(share.unsqueeze(2).expand(n, c, area, h_out, w_out))
+
+
+@lru_cache(maxsize=64)
+def corners(h_out: int, w_out: int, row_step: int, col_step: int, device: torch.device) -> torch.Tensor:
+    """The flat index ``i·row_step + j·col_step`` of each window's first pixel, ``(H_out, W_out)``;
+    cached, since a network's poolings see the same shapes at every step (never written to)."""
+    return torch.arange(h_out, device=device).view(-1, 1) * row_step + torch.arange(w_out, device=device) * col_step

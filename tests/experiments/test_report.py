@@ -88,10 +88,10 @@ def test_stacked_network_slice_is_each_model():
     x = torch.rand(4, 10, 2, dtype=torch.float64, generator=minidl.seeded(1))
     out = net(x)
     g = torch.randn(out.shape, dtype=torch.float64, generator=minidl.seeded(2))
-    grad_x = net.backward(g)
+    grad_x = net.backward(g, input_grad=True)
     for m, model in enumerate(models):
         torch.testing.assert_close(out[m], model(x[m]))
-        torch.testing.assert_close(grad_x[m], model.backward(g[m]))
+        torch.testing.assert_close(grad_x[m], model.backward(g[m], input_grad=True))
         for (name, p), q in zip(model.named_param(), net.param(), strict=True):
             torch.testing.assert_close(q.grad[m].reshape(p.shape), p.grad, msg=name)
         torch.testing.assert_close(unstack(net, m)(x[m]), out[m])
@@ -104,7 +104,7 @@ def test_stack_can_skip_the_data_gradient():
     x = torch.rand(2, 5, 2, dtype=torch.float64, generator=minidl.seeded(1))
     g = torch.randn(2, 5, 2, dtype=torch.float64, generator=minidl.seeded(2))
     full(x), skipping(x)
-    assert full.backward(g) is not None and skipping.backward(g) is None
+    assert full.backward(g, input_grad=True) is not None and skipping.backward(g, input_grad=True) is None
     for p, q in zip(full.param(), skipping.param(), strict=True):
         torch.testing.assert_close(p.grad, q.grad, rtol=0, atol=0)
 

@@ -136,3 +136,23 @@ def test_bad_arguments_and_order(cls):
     pool(torch.randn(1, 1, 4, 4))
     with pytest.raises(ValueError, match=f"{cls.__name__}: grad_output has shape \\(1, 1, 4, 4\\)"):
         pool.backward(torch.ones(1, 1, 4, 4))
+
+
+@pytest.mark.parametrize("kernel", [2, (2, 3)])
+def test_tiling_max_pool_matches_torch_with_many_ties(kernel, gen):
+    """Small integers make ties in most windows; rows and columns left over get no gradient."""
+    x = torch.randint(0, 3, (2, 3, 7, 8), generator=gen).double().requires_grad_(True)
+    out = F.max_pool2d(x, kernel)
+    g = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+    out.backward(g)
+    pool = minidl.MaxPool2d(kernel)
+    torch.testing.assert_close(pool(x.detach()), out.detach())
+    torch.testing.assert_close(pool.backward(g), x.grad)
+
+
+@pytest.mark.parametrize("cls", [minidl.MaxPool2d, minidl.AvgPool2d])
+def test_tiling_windows_are_a_view(cls, gen):
+    """Windows that tile the image are read in place: no copy of the input."""
+    x = torch.randn(2, 3, 6, 5, generator=gen)
+    assert cls(2).windows(x).data_ptr() == x.data_ptr() and cls(2).windows(x).shape == (2, 3, 3, 2, 2, 2)
+    assert cls(2, stride=1).windows(x).data_ptr() != x.data_ptr()  # overlapping windows: the general path
