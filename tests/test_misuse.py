@@ -155,7 +155,7 @@ def test_other_ways_in_build_no_graph():
     p = minidl.Parameter(torch.ones(3).requires_grad_())
     x = torch.rand(5, 2)
     out = net(x)
-    grad_in = net.backward(torch.ones_like(out).requires_grad_())
+    grad_in = net.backward(torch.ones_like(out).requires_grad_(), input_grad=True)
     loss_fn = minidl.SoftmaxCrossEntropyLoss()
     loss = loss_fn(torch.randn(5, 2).requires_grad_(), torch.softmax(torch.randn(5, 2), 1).requires_grad_())
     grads = [loss, loss_fn.backward(), grad_in, p.value, p.grad]

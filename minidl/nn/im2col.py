@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import torch
@@ -86,7 +87,7 @@ def fold(grad_windows: torch.Tensor, size: tuple[int, int], stride: tuple[int, i
         windows(out, (kh, kw), stride).copy_(grad_windows)  # a view of out: this writes into out
         return out
     pixel = read_pixels((kh, kw), (h_out, w_out), stride, size[1], grad_windows.device)
-    flat = grad_windows.reshape(-1, pixel.shape[1])
+    flat = grad_windows.reshape(math.prod(lead), pixel.shape[1])  # explicit rows: 0 images reshape too
     return out.view(flat.shape[0], -1).scatter_add_(1, pixel.expand_as(flat), flat).view(out.shape)
 
 
