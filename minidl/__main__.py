@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         from .experiments.report import main as reproduce_main
 
         return reproduce_main(argv[1:])
+    if argv[:1] == ["check"]:
+        from .check.cli import main as check_main
+
+        return check_main(argv[1:])
     return train_main(argv)
 
 
