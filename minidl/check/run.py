@@ -13,9 +13,10 @@ from .exercises import ORACLES, Exercise
 INPUT = {"linear": "∂ℓ/∂x", "mse": "∂ℓ/∂p", "cross_entropy": "∂ℓ/∂p"}  # the others take scores s
 PARAMS = {"linear": ["∂ℓ/∂W", "∂ℓ/∂b"]}
 HINTS = {
-    "∂ℓ/∂W": {"transpose": "did you compute g xᵀ instead of xᵀ g?",
+    "∂ℓ/∂x": {"where": "chapter 2, eq. (2)"},
+    "∂ℓ/∂W": {"where": "chapter 2, eq. (2)", "transpose": "did you compute g xᵀ instead of xᵀ g?",
               "factor": "∂ℓ/∂W = xᵀ g, which sums over the batch by itself"},
-    "∂ℓ/∂b": {"sum": "the bias gradient is not summed over the batch: ∂ℓ/∂b = Σ_n g_n",
+    "∂ℓ/∂b": {"where": "chapter 2, eq. (2)", "sum": "the bias gradient is not summed over the batch: ∂ℓ/∂b = Σ_n g_n",
               "factor": "the bias gradient is summed over the batch, ∂ℓ/∂b = Σ_n g_n, not averaged"},
     "softmax": {"sign": "the report's eq. (4) has a stray minus: ∂p_i/∂s_k = p_i (δ_ik − p_k)"},
     "mse": {"factor": "with reduction='mean', MSELoss averages over all N·C entries"},
@@ -73,7 +74,7 @@ def run_module(ex: Exercise, cls: type, shape: tuple, gen: torch.Generator) -> N
         if isinstance(got, torch.Tensor) and got.shape == r.shape:
             if close_to(got, exp) and not close_to(r, torch.zeros_like(r)):
                 raise Mistake(f"{t}.backward: {nm} was overwritten instead of accumulated: add into "
-                              f"Parameter.grad (+=), as every backward does ({ex.where})", named=True)
+                              f"Parameter.grad (+=), as every backward does ({hints[nm]['where']})", named=True)
             got = got - r
         compare(f"{t}.backward", nm, got, exp, sizes, hints[nm])
     name_x = next(iter(expected))
