@@ -17,8 +17,13 @@ class Unwritten(NotImplementedError):
 
 
 def one_line(shell, etype, value, tb, tb_offset=None) -> list[str]:
-    """IPython's custom-exception handler: the stub's message instead of a traceback through minidl."""
-    return [f"{etype.__name__}: {value}  (then check it with minidl.check)"]
+    """IPython's custom-exception handler: the stub's message instead of a traceback through minidl.
+
+    IPython leaves the showing to the handler; ``_showtraceback`` is what it uses itself (in a Jupyter kernel
+    it sends the cell's error output), so the cell still fails and "Run all" still stops there."""
+    stb = [f"{etype.__name__}: {value}  (then check it with minidl.check)"]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def install(shell=None) -> bool:

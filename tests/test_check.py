@@ -10,7 +10,7 @@ import torch
 
 import minidl
 from minidl.__main__ import main
-from minidl.check import EXERCISES, check_one, find
+from minidl.check import check_one, find
 
 
 def result(cls):
@@ -96,12 +96,6 @@ class NoMomentumSGD(minidl.SGD):
             p.value.add_(p.grad, alpha=-self.lr)
 
 
-def test_the_reference_passes_every_check():
-    report = minidl.check(quiet=True)
-    assert [r.name for r in report] == [ex.name for ex in EXERCISES]
-    assert report.passed, [r.message for r in report if not r.passed]
-
-
 @pytest.mark.parametrize(
     ("cls", "named"),
     [
@@ -167,3 +161,4 @@ def test_the_command_line_exits_1_and_the_junit_report_holds_the_failure(tmp_pat
     assert capsys.readouterr().out.startswith("FAIL  softmax")
     failure = ET.parse(tmp_path / "r.xml").getroot().find("testsuite/testcase/failure")
     assert "wrong sign" in failure.get("message")
+
