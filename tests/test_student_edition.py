@@ -15,7 +15,7 @@ import pytest
 import minidl
 from minidl.check import EXERCISES
 from minidl.source import source
-from tools.student import stub_source, strip_solutions, student_config, write_edition
+from tools.student import strip_solutions, stub_source, student_config, write_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_STUBS = {
