@@ -162,3 +162,16 @@ def test_the_command_line_exits_1_and_the_junit_report_holds_the_failure(tmp_pat
     failure = ET.parse(tmp_path / "r.xml").getroot().find("testsuite/testcase/failure")
     assert "wrong sign" in failure.get("message")
 
+
+
+def test_the_readme_points_table_is_the_checkers():
+    import re
+    from pathlib import Path
+
+    from minidl.check import EXERCISES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    names = re.search(r"^\s*\| exercise \|(.*)\|$", readme, re.M).group(1)
+    points = re.search(r"^\s*\| points \|(.*)\|$", readme, re.M).group(1)
+    table = dict(zip([n.strip(" `") for n in names.split("|")], [int(p) for p in points.split("|")], strict=True))
+    assert table == {ex.name: ex.points for ex in EXERCISES}
