@@ -60,19 +60,21 @@ def test_the_grader_fails_in_the_edition(edition):
     assert done.returncode == 1 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 
-def test_a_cell_that_reaches_a_stub_says_so_in_one_line(edition):
+def test_a_cell_that_reaches_a_stub_says_so_in_one_line(edition, monkeypatch):
+    """In a Jupyter kernel: the cell fails (so "Run all" stops there) with a one-line error, no traceback."""
+    import nbformat
+    from nbclient import NotebookClient
+
     out, _ = edition
-    script = (
-        "from IPython.core.interactiveshell import InteractiveShell\n"
-        "shell = InteractiveShell.instance(colors='nocolor')\n"
-        "shell.run_cell('import torch, minidl')\n"
-        "print('---')\n"
-        "shell.run_cell('minidl.Linear(3, 4)(torch.ones(2, 3))')\n"
-    )
-    done = run(out, "-c", script)
-    shown = done.stdout.split("---\n", 1)[1].strip().splitlines()
-    assert shown == ["Unwritten: Linear.forward is not written yet: cache x, return s = x W + b "
-                     "(chapter 2, eq. (1))  (then check it with minidl.check)"], done.stdout + done.stderr
+    monkeypatch.setenv("PYTHONPATH", str(out))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in ("import torch, minidl", "minidl.Linear(3, 4)(torch.ones(2, 3))")]
+    NotebookClient(nb, allow_errors=True, timeout=120, resources={"metadata": {"path": str(out)}}).execute()
+    assert nb.cells[0].outputs == []
+    [error] = nb.cells[1].outputs
+    assert error.output_type == "error" and error.ename == "Unwritten"
+    assert error.traceback == ["Unwritten: Linear.forward is not written yet: cache x, return s = x W + b "
+                               "(chapter 2, eq. (1))  (then check it with minidl.check)"]
 
 
 def test_the_reference_shows_full_tracebacks_in_ipython():
