@@ -38,8 +38,10 @@ def run(edition_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_every_exercise_region_is_stubbed(edition):
-    _, stubbed = edition
+    out, stubbed = edition
     assert EXPECTED_STUBS <= set(stubbed)
+    assert (out / "README.md").read_text().startswith("**Student edition.**")
+    assert (out / "tools" / "student.py").read_bytes() == (ROOT / "tools" / "student.py").read_bytes()
 
 
 def test_every_check_fails_in_the_edition_nothing_is_pre_solved(edition):

@@ -28,6 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 IMPORT = "from minidl.unwritten import Unwritten  # the exercise stubs below raise it\n"
 EXERCISE_CLASSES = ("Linear", "Tanh", "ReLU", "Softmax", "MSELoss", "CrossEntropyLoss", "SGD")
+BANNER = (
+    "**Student edition.** The forward and backward passes of minidl's exercises are stubs here: each raises\n"
+    "`minidl.Unwritten`, naming the chapter and equation to use. Write them chapter by chapter, and check each with\n"
+    "`python -m minidl check linear` (or `minidl.check(\"linear\")` in a notebook); `python -m minidl check` checks\n"
+    "them all.\n\n"
+)
 SOLUTION = re.compile(r"^(?P<fence>:{3,}|`{3,})\{solution\}.*?^(?P=fence)[ \t]*$\n?", re.S | re.M)
 GATED = re.compile(r"^(?P<fence>:{3,}|`{3,})\{solution-start\}.*?^(?P=fence)\{solution-end\}[^\n]*$\n?", re.S | re.M)
 
@@ -111,7 +117,7 @@ def student_config(text: str) -> str:
 
 
 def repository_files(root: Path) -> list[Path]:
-    names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=root,
                            check=True, capture_output=True, text=True).stdout.split("\0")
     files = sorted({root / n for n in names if n})
     return [f for f in files if f.is_file() and not f.is_symlink()]
@@ -140,6 +146,8 @@ def write_edition(out: Path, root: Path = ROOT) -> list[str]:
             dst.write_text(new, encoding="utf-8")
         elif rel.parts[0] == "book" and src.suffix == ".ipynb":
             nbformat.write(student_notebook(src), dst)
+        elif rel.as_posix() == "README.md":
+            dst.write_text(BANNER + src.read_text(encoding="utf-8"), encoding="utf-8")
         elif rel.as_posix() == "_config.yml":
             dst.write_text(student_config(src.read_text(encoding="utf-8")), encoding="utf-8")
         else:

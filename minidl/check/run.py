@@ -69,6 +69,8 @@ def run_module(ex: Exercise, cls: type, shape: tuple, gen: torch.Generator) -> N
         raise
     except Exception as exc:  # a torch shape error in an in-place update is read as a wrong shape
         raise explain_error(f"{t}.backward", exc, expected, sizes, hints) from exc
+    name_x = next(iter(expected))
+    analytic = {name_x: dx}
     for (nm, exp), p, r in zip(list(expected.items())[1:], params, prior, strict=True):
         got = p.grad
         if isinstance(got, torch.Tensor) and got.shape == r.shape:
@@ -77,7 +79,7 @@ def run_module(ex: Exercise, cls: type, shape: tuple, gen: torch.Generator) -> N
                               f"Parameter.grad (+=), as every backward does ({hints[nm]['where']})", named=True)
             got = got - r
         compare(f"{t}.backward", nm, got, exp, sizes, hints[nm])
-    name_x = next(iter(expected))
+        analytic[nm] = got
     compare(f"{t}.backward", name_x, dx, expected[name_x], sizes, hints[name_x])
     again = m.backward(g.clone())
     if not (isinstance(again, torch.Tensor) and again.shape == dx.shape and torch.allclose(again, dx)):
@@ -87,10 +89,9 @@ def run_module(ex: Exercise, cls: type, shape: tuple, gen: torch.Generator) -> N
     def scalar() -> float:
         return float((m.forward(x) * g).sum())
 
-    for nm, tensor, got in [(name_x, x, dx)] + [(nm, p.value, None) for nm, p in zip(names, params, strict=True)]:
-        if got is None:
-            continue  # parameters: autograd has compared them already; finite differences check the input
-        err = relative_error(got, finite_difference(scalar, tensor, 1e-6))
+    tensors = {name_x: x, **{nm: p.value for nm, p in zip(names, params, strict=True)}}
+    for nm, tensor in tensors.items():  # backward against its own forward, too
+        err = relative_error(analytic[nm], finite_difference(scalar, tensor, 1e-6))
         if err > 1e-6:
             raise Mistake(f"{t}.backward: {nm} disagrees with finite differences of forward "
                           f"(relative error {err:.2g}) ({ex.where})")
