@@ -110,6 +110,9 @@ def test_a_stub_names_its_method_and_unmatched_markers_are_errors():
     stub = stub_source(src)
     assert "raise Unwritten('A.f', 'the hint (chapter 9, eq. (9))')" in stub and "return y + 1" not in stub
     assert "from minidl.unwritten import Unwritten" in stub
+    for wrong in (ROOT, ROOT / "book", ROOT.parent):
+        with pytest.raises(ValueError, match="refusing to write the student edition"):
+            write_edition(wrong)
     with pytest.raises(ValueError, match="without its ### END SOLUTION"):
         stub_source(src.replace("        ### END SOLUTION\n", ""))
     assert student_config("execute:\n  execute_notebooks: cache\nsphinx:\n  config:\n    a: 1\n").count("off") == 1

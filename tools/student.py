@@ -125,9 +125,10 @@ def repository_files(root: Path) -> list[Path]:
 
 def write_edition(out: Path, root: Path = ROOT) -> list[str]:
     """Write the edition into ``out`` (emptied first); return the stubbed ``Class.method`` names."""
-    out = out.resolve()
-    if out == root.resolve() or root.resolve() in out.parents and out.parent == root.resolve():
-        raise ValueError(f"refusing to write the student edition over {out}")
+    out, root = out.resolve(), root.resolve()
+    inside = out == root or root in out.parents or out in root.parents
+    if inside and (root / "_build") not in out.parents:  # it is emptied first: never a folder of the repository
+        raise ValueError(f"refusing to write the student edition to {out}: choose a folder under _build/ or outside")
     if out.exists():
         shutil.rmtree(out)
     stubbed = []
