@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         from .experiments.cli import main as reproduce_main
 
         return reproduce_main(argv[1:])
+    if argv[:1] == ["check"]:
+        from .check.cli import main as check_main
+
+        return check_main(argv[1:])
     return train_main(argv)
 
 

@@ -27,14 +27,18 @@ class CrossEntropyLoss(Loss):
         self.check_distributions(prediction, "prediction")
         if target.is_floating_point():
             self.check_distributions(t, "target")
+        ### BEGIN SOLUTION  ℓ = −(1/N) Σ t log p (chapter 6, eq. (5))
         p = prediction.clamp_min(torch.finfo(prediction.dtype).eps)
         k = self.factor(p.shape[0])
         self.cache = (p, t, k)
         return (t * torch.log(p)).sum() * -k  # ℓ = −k Σ t log p     (5)
+        ### END SOLUTION
 
     def backward(self) -> torch.Tensor:
+        ### BEGIN SOLUTION  ∂ℓ/∂p = −t / (N p) (chapter 6, eq. (5))
         p, t, k = self.cached()
         return t / p * -k  # ∂ℓ/∂p = −k t / p                         (5)
+        ### END SOLUTION
 
 
 class SoftmaxCrossEntropyLoss(Loss):
@@ -55,13 +59,17 @@ class SoftmaxCrossEntropyLoss(Loss):
         prediction, t = self.inputs(prediction, target)
         if target.is_floating_point():
             self.check_distributions(t, "target")
+        ### BEGIN SOLUTION  log p from the logits, max-shifted; ℓ = −(1/N) Σ t log p (chapter 6, eq. (3) and (5))
         z = prediction - prediction.amax(dim=1, keepdim=True)
         log_p = z - torch.logsumexp(z, dim=1, keepdim=True)
         k = self.factor(z.shape[0])
         self.cache = (torch.exp(log_p), t, k)
         # t log p is 0 where t = 0, even where log p = −∞ (a masked logit): never 0·(−∞) = NaN
         return torch.where(t != 0, t * log_p, 0.0).sum() * -k
+        ### END SOLUTION
 
     def backward(self) -> torch.Tensor:
         p, t, k = self.cached()
+        ### BEGIN SOLUTION  ∂ℓ/∂s = (p Σt − t)/N (chapter 6, eq. (3) and (5))
         return (p * t.sum(dim=1, keepdim=True) - t) * k  # ∂ℓ/∂s = k (p Σt − t)
+        ### END SOLUTION

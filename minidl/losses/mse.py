@@ -17,11 +17,15 @@ class MSELoss(Loss):
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         prediction, t = self.inputs(prediction, target)
+        ### BEGIN SOLUTION  ℓ = k Σ (p − t)², k = 1/(N·C) for the mean (chapter 6)
         diff = prediction - t
         k = self.factor(diff.numel())
         self.cache = (diff, k)
         return (diff * diff).sum() * k  # ℓ = k Σ (p − t)²
+        ### END SOLUTION
 
     def backward(self) -> torch.Tensor:
+        ### BEGIN SOLUTION  ∂ℓ/∂p = 2 k (p − t) (chapter 6)
         diff, k = self.cached()
         return diff * (2 * k)  # ∂ℓ/∂p = 2 k (p − t)
+        ### END SOLUTION

@@ -58,8 +58,10 @@ class Linear(Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = check_float_2d("Linear", x, self.in_features, like=self.weight.value)
+        ### BEGIN SOLUTION  cache x, return s = x W + b (chapter 2, eq. (1))
         self.input = x
         return torch.addmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
+        ### END SOLUTION
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
         x, g = self.input, grad_output
@@ -68,11 +70,13 @@ class Linear(Module):
         g = check_float_2d("Linear", g, self.out_features, what="grad_output", like=self.weight.value)
         if g.shape[0] != x.shape[0]:
             raise ValueError(f"Linear: grad_output has shape {tuple(g.shape)} but the input had {tuple(x.shape)}")
+        ### BEGIN SOLUTION  add ∂ℓ/∂W and ∂ℓ/∂b into the grads, return ∂ℓ/∂x (chapter 2, eq. (2))
         self.weight.grad.addmm_(x.T, g)  #                               ∂ℓ/∂W += xᵀ g  (2)
         self.bias.grad.add_(g.sum(0))  #                                 ∂ℓ/∂b += Σ_n g  (2)
         if not self.needs_input_grad:
             return None
         return g.mm(self.weight.value.T)  #                              ∂ℓ/∂x  = g Wᵀ   (2)
+        ### END SOLUTION
 
     def param(self) -> list[Parameter]:
         return [self.weight, self.bias]

@@ -21,10 +21,14 @@ class ReLU(Module):
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
         s = check_float("ReLU", s)
+        ### BEGIN SOLUTION  cache θ(s), return max(0, s) (chapter 4)
         self.mask = s >= 0  # θ(s), with θ(0) = 1
         self.output = torch.relu(s)
         return self.output
+        ### END SOLUTION
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
         grad_output = check_grad("ReLU", self.mask, grad_output, like=self.output)  # a subclass may set only mask
+        ### BEGIN SOLUTION  ∂ℓ/∂s = ∂ℓ/∂x ⊙ θ(s) (chapter 4)
         return grad_output * self.mask  # ∂ℓ/∂s = ∂ℓ/∂x ⊙ θ(s)
+        ### END SOLUTION

@@ -36,6 +36,7 @@ class SGD(Optimizer):
         self.velocity = [torch.zeros_like(p.value) for p in self.params]
 
     def step(self) -> None:
+        ### BEGIN SOLUTION  v ← μ v − η g, θ ← θ + v (chapter 7)
         if not self.momentum:
             for p in self.params:
                 p.value.add_(p.grad, alpha=-self.lr)  # θ ← θ − η g
@@ -43,3 +44,4 @@ class SGD(Optimizer):
         for p, v in zip(self.params, self.velocity, strict=True):
             v.mul_(self.momentum).add_(p.grad, alpha=-self.lr)  # v ← μ v − η g
             p.value.add_(v)  # θ ← θ + v
+        ### END SOLUTION
