@@ -71,11 +71,13 @@ def compare(who: str, name: str, got, expected: torch.Tensor, sizes: dict[str, i
 
 
 INPLACE = re.compile(r"output with shape \[([\d, ]*)\] doesn't match the broadcast shape \[([\d, ]*)\]")
+#: ``p.grad = wrong`` refused by the Parameter: "grad must match the value ((3, 4), ...), got (4, 3), ..."
+ASSIGNED = re.compile(r"grad must match the value \(\(([\d, ]*)\),.*?got \(([\d, ]*)\),")
 
 
 def explain_error(who: str, exc: Exception, expected: dict[str, torch.Tensor], sizes, hints) -> Mistake:
     """A torch error raised by an in-place update of a gradient, read as 'this gradient got that shape'."""
-    m = INPLACE.search(str(exc))
+    m = INPLACE.search(str(exc)) or ASSIGNED.search(str(exc))
     if m:
         target = tuple(int(v) for v in m.group(1).split(",") if v.strip())
         produced = tuple(int(v) for v in m.group(2).split(",") if v.strip())

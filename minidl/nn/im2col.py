@@ -88,7 +88,7 @@ def fold(grad_windows: torch.Tensor, size: tuple[int, int], stride: tuple[int, i
         return out
     pixel = read_pixels((kh, kw), (h_out, w_out), stride, size[1], grad_windows.device)
     flat = grad_windows.reshape(math.prod(lead), pixel.shape[1])  # explicit rows: 0 images reshape too
-    return out.view(flat.shape[0], -1).scatter_add_(1, pixel.expand_as(flat), flat).view(out.shape)
+    return out.view(flat.shape[0], size[0] * size[1]).scatter_add_(1, pixel.expand_as(flat), flat).view(out.shape)
 
 
 @lru_cache(maxsize=64)
