@@ -8,6 +8,11 @@ and a glued figure is left alone: its cell shows it with ``plt.show()``.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+import re
+
 try:
     from myst_nb import glue as _myst_glue
 except ImportError:  # a reader's install: pip install "minidl[notebooks]"
@@ -30,3 +35,22 @@ def glue(name: str, value, display: bool = False):
     if not _is_figure(value):
         print(f"{name} = {value}")
     return None
+
+
+def _first_sentence(doc: str) -> str:
+    text = " ".join(doc.split())
+    match = re.search(r"\.(?=\s+[A-Z`]|$)", text)  # "eq. (5)" and "et al. (2013)" do not end it
+    sentence = text[: match.start() + 1] if match else text
+    return re.sub(r"``(.+?)``", r"`\1`", sentence).replace("|", "\\|")
+
+
+def package_map() -> str:
+    """A Markdown table of minidl's files: each module's path and the first sentence of its docstring."""
+    import minidl
+
+    rows = ["| file | what it holds |", "| --- | --- |"]
+    for info in pkgutil.walk_packages(minidl.__path__, prefix="minidl."):
+        module = importlib.import_module(info.name)
+        path = info.name.replace(".", "/") + ("/__init__.py" if info.ispkg else ".py")
+        rows.append(f"| `{path}` | {_first_sentence(inspect.getdoc(module) or '')} |")
+    return "\n".join(rows)

@@ -35,3 +35,19 @@ def test_with_myst_nb_glue_is_myst_nbs(monkeypatch):
 def test_a_name_that_is_not_a_string_is_refused():
     with pytest.raises(TypeError, match="glue: the name must be a non-empty string"):
         book.glue(3, 1)
+
+
+def test_the_package_map_lists_every_module_with_a_whole_first_sentence():
+    import pkgutil
+
+    import minidl
+
+    table = book.package_map().splitlines()
+    modules = [m.name for m in pkgutil.walk_packages(minidl.__path__, prefix="minidl.")]
+    assert len(table) == 2 + len(modules)
+    assert "``" not in "\n".join(table)
+    for row in table[2:]:
+        sentence = row.split(" | ", 1)[1].removesuffix(" |")
+        assert sentence.endswith((".", ")")), row
+    linear = next(row for row in table if "minidl/nn/linear.py" in row)
+    assert "eq. (1) and (2)" in linear  # an abbreviation's full stop does not end the sentence
