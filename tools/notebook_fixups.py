@@ -281,10 +281,12 @@ def page_fixes(nb, path: Path) -> None:
         if path.stem == "02_linear":
             dump = r"^    print\(f\"\{name:<20\} \{value\}\"\)\n?"
             cell.source = re.sub(dump, "", cell.source, flags=re.M).rstrip("\n")
-    if path.stem == "intro":
-        for cell in nb.cells:
-            if cell.cell_type == "code" and "pkgutil" not in cell.source.replace("import pkgutil", ""):
-                cell.source = re.sub(r"^import pkgutil\n", "", cell.source, flags=re.M)
+    if path.stem == "intro":  # the map no longer needs these imports
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        for name in ("inspect", "pkgutil"):
+            if not any(f"{name}." in c.source for c in code):
+                for c in code:
+                    c.source = re.sub(rf"^import {name}\n", "", c.source, flags=re.M).lstrip("\n")
 
 
 def fix(path: Path, start: int, url: str) -> bool:
