@@ -142,6 +142,9 @@ def chapters(browser, lab):  # noqa: F811
                 "katex": page.locator(f"{PANEL} .jp-MarkdownCell .katex").count(),
                 "details": page.evaluate(DETAILS, PANEL),
             }
+            page.evaluate("panel => document.querySelector(panel).querySelector('.jp-WindowedPanel-outer')"
+                          ".scrollTo(0, 0)", PANEL)
+            page.wait_for_timeout(1000)
             page.screenshot(path=str(SHOTS / f"lab-{name}.png"))
         finally:
             context.close()
