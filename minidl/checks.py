@@ -110,3 +110,32 @@ def check_positive(who: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value > 0):
         raise ValueError(f"{who}: {name} must be a finite number > 0, got {name}={value!r}")
     return float(value)
+
+
+def pair(who: str, name: str, value: int | tuple[int, int], least: int) -> tuple[int, int]:
+    """``value`` as ``(rows, columns)``: an int is used for both; each must be an int ≥ ``least``."""
+    pr = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(pr) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= least for v in pr):
+        raise ValueError(f"{who}: {name} must be an int ≥ {least} or a pair of them, got {value!r}")
+    return pr
+
+
+def check_image(who: str, x: object, channels: int | None, kernel: tuple[int, int], padding=(0, 0)) -> None:
+    """Raise unless ``x`` is a float ``(N, C, H, W)`` batch with ``channels`` channels, large enough for ``kernel``."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who}: input must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 4:
+        raise ValueError(
+            f"{who}: input must be 4-D (N, C, H, W), got shape {tuple(x.shape)}; "
+            "for one image use x.unsqueeze(0), for a grey image x.unsqueeze(1)"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"{who}: input must be floating point, got dtype {x.dtype}; use x.float()")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{who}: expected {channels} input channels, got input of shape {tuple(x.shape)}")
+    h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    if h < kernel[0] or w < kernel[1]:
+        raise ValueError(
+            f"{who}: input of shape {tuple(x.shape)} (padded to {h}×{w}) is smaller than the "
+            f"{kernel[0]}×{kernel[1]} kernel"
+        )

@@ -7,10 +7,10 @@ import math
 
 import torch
 
-from ..checks import check_grad, check_tensor
+from ..checks import check_grad, check_image, check_tensor, pair
 from ..module import Module
 from ..parameter import Parameter
-from .im2col import check_image, fold, pad, pair, unpad, windows
+from .im2col import fold, pad, unpad, windows
 
 
 class Conv2d(Module):
@@ -57,13 +57,14 @@ class Conv2d(Module):
         needs_input_grad: bool = True,
     ) -> None:
         if not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in (in_channels, out_channels)):
-            raise ValueError(f"Conv2d: channel counts must be positive ints, got ({in_channels}, {out_channels})")
+            raise ValueError(f"{type(self).__name__}: channel counts must be positive ints, "
+                             f"got ({in_channels}, {out_channels})")
         if init not in ("gaussian", "xavier"):
-            raise ValueError(f"Conv2d: init must be 'gaussian' or 'xavier', got {init!r}")
+            raise ValueError(f"{type(self).__name__}: init must be 'gaussian' or 'xavier', got {init!r}")
         self.in_channels, self.out_channels, self.init = in_channels, out_channels, init
-        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = pair("Conv2d", "stride", stride, 1)
-        self.padding = pair("Conv2d", "padding", padding, 0)
+        self.kernel_size = pair(type(self).__name__, "kernel_size", kernel_size, 1)
+        self.stride = pair(type(self).__name__, "stride", stride, 1)
+        self.padding = pair(type(self).__name__, "padding", padding, 0)
         area = self.kernel_size[0] * self.kernel_size[1]
         std = 1.0 if init == "gaussian" else math.sqrt(2.0 / ((in_channels + out_channels) * area))
         kw = dict(generator=generator, dtype=dtype, device=device)
@@ -72,10 +73,11 @@ class Conv2d(Module):
         self.needs_input_grad = needs_input_grad
         self.cols: torch.Tensor | None = None
         self.output: torch.Tensor | None = None
+        self.padded_size: tuple[int, int] | None = None  # (H + 2p_h, W + 2p_w), for col2im
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_image("Conv2d", x, self.in_channels, self.kernel_size, self.padding)
-        x = check_tensor("Conv2d", x, like=self.weight.value)
+        check_image(type(self).__name__, x, self.in_channels, self.kernel_size, self.padding)
+        x = check_tensor(type(self).__name__, x, like=self.weight.value)
         x = pad(x, self.padding)
         self.padded_size = tuple(x.shape[2:])
         patches = windows(x, self.kernel_size, self.stride)  #        a view (N, C, kh, kw, H_out, W_out)
@@ -87,7 +89,7 @@ class Conv2d(Module):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
-        grad_output = check_grad("Conv2d", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         n, _, h_out, w_out = grad_output.shape
         g = grad_output.reshape(n, self.out_channels, h_out * w_out)  #  G[n], columns as in X_col[n]
         grad_w = torch.bmm(g, self.cols.transpose(1, 2)).sum(0)  #      Σ_n G[n] X_col[n]ᵀ

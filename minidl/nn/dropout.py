@@ -24,14 +24,14 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, generator: torch.Generator | None = None, freeze_mask: bool = False) -> None:
         if not (isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p < 1):
-            raise ValueError(f"Dropout: p must be a probability in [0, 1), got p={p!r}")
+            raise ValueError(f"{type(self).__name__}: p must be a probability in [0, 1), got p={p!r}")
         self.p, self.generator, self.freeze_mask = float(p), generator, freeze_mask
         self.mask: torch.Tensor | None = None  # m, the last mask drawn (bool: True = kept)
         self.dropping = False  # whether the last forward applied the mask
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        s = check_float("Dropout", s)
+        s = check_float(type(self).__name__, s)
         self.dropping = self.training and self.p > 0
         if not self.dropping:
             self.output = s
@@ -44,7 +44,7 @@ class Dropout(Module):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("Dropout", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         if not self.dropping:
             return grad_output
         return grad_output * self.mask / (1 - self.p)  # ∂ℓ/∂s = g ⊙ m / (1 − p)

@@ -20,14 +20,14 @@ class Flatten(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = check_float("Flatten", x)
+        x = check_float(type(self).__name__, x)
         if x.dim() < 2:
-            raise ValueError(f"Flatten: input must have a batch dimension and at least one more, got shape "
-                             f"{tuple(x.shape)}")
+            raise ValueError(f"{type(self).__name__}: input must have a batch dimension and at least one more, "
+                             f"got shape {tuple(x.shape)}")
         self.input_shape = x.shape
         self.output = x.reshape(x.shape[0], x.shape[1:].numel())  # -1 is ambiguous for 0 rows
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("Flatten", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         return grad_output.reshape(self.input_shape)

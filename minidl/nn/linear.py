@@ -7,7 +7,7 @@ import numbers
 
 import torch
 
-from ..checks import check_float_2d
+from ..checks import check_float_2d, check_grad
 from ..module import Module
 from ..parameter import Parameter
 
@@ -43,11 +43,11 @@ class Linear(Module):
         needs_input_grad: bool = True,
     ) -> None:
         if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in (in_features, out_features)):
-            raise TypeError(f"Linear: sizes must be ints, got ({in_features!r}, {out_features!r})")
+            raise TypeError(f"{type(self).__name__}: sizes must be ints, got ({in_features!r}, {out_features!r})")
         if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
+            raise ValueError(f"{type(self).__name__}: sizes must be positive, got ({in_features}, {out_features})")
         if init not in ("gaussian", "xavier"):
-            raise ValueError(f"Linear: init must be 'gaussian' or 'xavier', got {init!r}")
+            raise ValueError(f"{type(self).__name__}: init must be 'gaussian' or 'xavier', got {init!r}")
         std = 1.0 if init == "gaussian" else math.sqrt(2.0 / (in_features + out_features))
         kw = dict(generator=generator, dtype=dtype, device=device)
         self.in_features, self.out_features, self.init = in_features, out_features, init
@@ -57,19 +57,16 @@ class Linear(Module):
         self.input: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = check_float_2d("Linear", x, self.in_features, like=self.weight.value)
+        x = check_float_2d(type(self).__name__, x, self.in_features, like=self.weight.value)
         ### BEGIN SOLUTION  cache x, return s = x W + b (chapter 2, eq. (1))
         self.input = x
         return torch.addmm(self.bias.value, x, self.weight.value)  # s = x W + b        (1)
         ### END SOLUTION
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
-        x, g = self.input, grad_output
-        if x is None:
-            raise RuntimeError("Linear: backward() called before forward()")
-        g = check_float_2d("Linear", g, self.out_features, what="grad_output", like=self.weight.value)
-        if g.shape[0] != x.shape[0]:
-            raise ValueError(f"Linear: grad_output has shape {tuple(g.shape)} but the input had {tuple(x.shape)}")
+        x = self.input  # forward returned (N, out): grad_output must have that shape, dtype and device
+        shape = None if x is None else (x.shape[0], self.out_features)
+        g = check_grad(type(self).__name__, shape, grad_output, like=self.weight.value)
         ### BEGIN SOLUTION  add ∂ℓ/∂W and ∂ℓ/∂b into the grads, return ∂ℓ/∂x (chapter 2, eq. (2))
         self.weight.grad.addmm_(x.T, g)  #                               ∂ℓ/∂W += xᵀ g  (2)
         self.bias.grad.add_(g.sum(0))  #                                 ∂ℓ/∂b += Σ_n g  (2)

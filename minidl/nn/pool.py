@@ -6,9 +6,9 @@ from functools import lru_cache
 
 import torch
 
-from ..checks import check_grad, plain
+from ..checks import check_grad, check_image, pair, plain
 from ..module import Module
-from .im2col import check_image, fold, pair, windows
+from .im2col import fold, windows
 
 
 class Pool2d(Module):
@@ -26,19 +26,23 @@ class Pool2d(Module):
         who = type(self).__name__
         self.kernel_size = pair(who, "kernel_size", kernel_size, 1)
         self.stride = self.kernel_size if stride is None else pair(who, "stride", stride, 1)
+        self.input_size: tuple[int, int] | None = None  # (H, W), for backward
         self.output: torch.Tensor | None = None
 
     @property
     def tiles(self) -> bool:
         return self.stride == self.kernel_size
 
-    def windows(self, x: torch.Tensor) -> torch.Tensor:
-        """Check ``x`` and return its windows: ``(N, C, H_out, kh, W_out, kw)`` (a view) when they tile
-        the image, else ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
+    def check_input(self, x: object) -> torch.Tensor:
+        """Raise unless ``x`` is a float ``(N, C, H, W)`` batch at least as large as the kernel; keep ``(H, W)``."""
         check_image(type(self).__name__, x, None, self.kernel_size)
-        x = plain(x)
         self.input_size = tuple(x.shape[2:])
-        (kh, kw), (h, w) = self.kernel_size, self.input_size
+        return plain(x)
+
+    def windows(self, x: torch.Tensor) -> torch.Tensor:
+        """The windows of ``x``: ``(N, C, H_out, kh, W_out, kw)`` (a view) when they tile the image,
+        else ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
+        (kh, kw), (h, w) = self.kernel_size, tuple(x.shape[2:])
         if self.tiles:
             blocks = x[:, :, : h - h % kh, : w - w % kw]  # the rows and columns that some window reaches
             return blocks.unflatten(3, (w // kw, kw)).unflatten(2, (h // kh, kh))
@@ -63,8 +67,14 @@ class MaxPool2d(Pool2d):
     first ``b`` of that row that holds it, so the winner is the first in row-major order.
     """
 
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
+        super().__init__(kernel_size, stride)
+        self.blocks: torch.Tensor | None = None  # tiling windows: the view of x, and the row of each maximum
+        self.row: torch.Tensor | None = None
+        self.argmax: torch.Tensor | None = None  # other windows: the index of each maximum
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        win = self.windows(x)
+        win = self.windows(self.check_input(x))
         if self.tiles:
             self.blocks = win  # a view of x; backward finds the winner's b in the winning row
             self.output, self.row = win.amax(dim=5).max(dim=3)  # (N, C, H_out, W_out): the max, the first row a
@@ -73,7 +83,7 @@ class MaxPool2d(Pool2d):
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("MaxPool2d", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         n, c, h_out, w_out = grad_output.shape
         if self.tiles:
             (kh, kw), width = self.kernel_size, self.input_size[1]
@@ -95,12 +105,12 @@ class AvgPool2d(Pool2d):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        win = self.windows(x)
+        win = self.windows(self.check_input(x))
         self.output = win.mean(dim=(3, 5)) if self.tiles else win.mean(dim=2)
         return self.output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("AvgPool2d", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         area = self.kernel_size[0] * self.kernel_size[1]
         share = grad_output / area  # the same share for every input of the window
         if self.tiles:

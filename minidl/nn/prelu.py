@@ -26,7 +26,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: torch.dtype = torch.float32,
                  device: torch.device | str | None = None) -> None:
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
+            raise ValueError(f"{type(self).__name__}: num_parameters must be a positive int, got {num_parameters!r}")
         self.num_parameters = num_parameters
         self.weight = Parameter(torch.full((num_parameters,), float(init), dtype=dtype, device=device))
         self.input: torch.Tensor | None = None
@@ -38,15 +38,15 @@ class PReLU(Module):
         return self.weight.value.view(-1, *[1] * (s.dim() - 2))
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        s = check_tensor("PReLU", s, like=self.weight.value)
+        s = check_tensor(type(self).__name__, s, like=self.weight.value)
         if self.num_parameters > 1 and (s.dim() < 2 or s.shape[1] != self.num_parameters):
-            raise ValueError(f"PReLU: {self.num_parameters} slopes need {self.num_parameters} channels in "
-                             f"dimension 1, got input of shape {tuple(s.shape)}")
+            raise ValueError(f"{type(self).__name__}: {self.num_parameters} slopes need {self.num_parameters} "
+                             f"channels in dimension 1, got input of shape {tuple(s.shape)}")
         self.input = s
         return torch.where(s >= 0, s, self.slope(s) * s)  # max(0, s) + a min(0, s)
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("PReLU", self.input, grad_output)
+        grad_output = check_grad(type(self).__name__, self.input, grad_output)
         s, g = self.input, grad_output
         negative = s.clamp(max=0)  #                                         min(0, s)
         per_element = g * negative

@@ -20,7 +20,7 @@ class ReLU(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        s = check_float("ReLU", s)
+        s = check_float(type(self).__name__, s)
         ### BEGIN SOLUTION  cache θ(s), return max(0, s) (chapter 4)
         self.mask = s >= 0  # θ(s), with θ(0) = 1
         self.output = torch.relu(s)
@@ -28,7 +28,8 @@ class ReLU(Module):
         ### END SOLUTION
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("ReLU", self.mask, grad_output, like=self.output)  # a subclass may set only mask
+        # like: the output's dtype (the mask is boolean); a subclass may set only the mask
+        grad_output = check_grad(type(self).__name__, self.mask, grad_output, like=self.output)
         ### BEGIN SOLUTION  ∂ℓ/∂s = ∂ℓ/∂x ⊙ θ(s) (chapter 4)
         return grad_output * self.mask  # ∂ℓ/∂s = ∂ℓ/∂x ⊙ θ(s)
         ### END SOLUTION

@@ -26,7 +26,7 @@ class Softmax(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        s = check_float_2d("Softmax", s)
+        s = check_float_2d(type(self).__name__, s)
         ### BEGIN SOLUTION  the max-shifted softmax, cache p (chapter 5, eq. (3))
         e = torch.exp(s - s.amax(dim=1, keepdim=True))  # e^{s_i − max_k s_k}       (3)
         self.output = e / e.sum(dim=1, keepdim=True)  #  p_i = e_i / N               (3)
@@ -34,7 +34,7 @@ class Softmax(Module):
         ### END SOLUTION
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("Softmax", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         ### BEGIN SOLUTION  ∂ℓ/∂s from the Jacobian, sign corrected (chapter 5, eq. (4))
         p, g = self.output, grad_output
         return p * (g - (g * p).sum(dim=1, keepdim=True))  # Σ_i g_i p_i (δ_ik − p_k)  (4)

@@ -19,14 +19,14 @@ class Tanh(Module):
         self.output: torch.Tensor | None = None
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        s = check_float("Tanh", s)
+        s = check_float(type(self).__name__, s)
         ### BEGIN SOLUTION  cache y = tanh(s) and return it (chapter 3)
         self.output = torch.tanh(s)
         return self.output
         ### END SOLUTION
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad("Tanh", self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output, grad_output)
         ### BEGIN SOLUTION  ∂ℓ/∂s = ∂ℓ/∂x ⊙ (1 − tanh²(s)) (chapter 3)
         y = self.output
         return grad_output * (1 - y * y)  # tanh'(s) = 1 − tanh²(s)
