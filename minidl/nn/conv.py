@@ -72,7 +72,7 @@ class Conv2d(Module):
         self.bias = Parameter(torch.randn(out_channels, **kw))
         self.needs_input_grad = needs_input_grad
         self.cols: torch.Tensor | None = None
-        self.output: torch.Tensor | None = None
+        self.output_shape: tuple[int, ...] | None = None  # for backward's check
         self.padded_size: tuple[int, int] | None = None  # (H + 2p_h, W + 2p_w), for col2im
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -85,11 +85,12 @@ class Conv2d(Module):
         self.cols = patches.reshape(n, self.weight.value[0].numel(), h_out * w_out)  # X_col[n]: the one copy
         w_col = self.weight.value.reshape(self.out_channels, -1).expand(n, -1, -1)
         s_col = torch.baddbmm(self.bias.value.view(-1, 1), w_col, self.cols)  # S_col[n] = W_col X_col[n] + b  (1)
-        self.output = s_col.view(n, self.out_channels, h_out, w_out)
-        return self.output
+        output = s_col.view(n, self.out_channels, h_out, w_out)
+        self.output_shape = tuple(output.shape)
+        return output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor | None:
-        grad_output = check_grad(type(self).__name__, self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output_shape, grad_output, like=self.weight.value)
         n, _, h_out, w_out = grad_output.shape
         g = grad_output.reshape(n, self.out_channels, h_out * w_out)  #  G[n], columns as in X_col[n]
         grad_w = torch.bmm(g, self.cols.transpose(1, 2)).sum(0)  #      Σ_n G[n] X_col[n]ᵀ

@@ -28,23 +28,23 @@ class Dropout(Module):
         self.p, self.generator, self.freeze_mask = float(p), generator, freeze_mask
         self.mask: torch.Tensor | None = None  # m, the last mask drawn (bool: True = kept)
         self.dropping = False  # whether the last forward applied the mask
-        self.output: torch.Tensor | None = None
+        self.output_shape: tuple[int, ...] | None = None  # for backward's check
+        self.like: torch.Tensor | None = None  # an empty tensor of the input's dtype and device
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
         s = check_float(type(self).__name__, s)
         self.dropping = self.training and self.p > 0
+        self.output_shape, self.like = tuple(s.shape), s.new_empty(0)
         if not self.dropping:
-            self.output = s
             return s
         if not (self.freeze_mask and self.mask is not None and self.mask.shape == s.shape):
             device = s.device if self.generator is None else self.generator.device
             u = torch.rand(s.shape, generator=self.generator, device=device)
             self.mask = (u >= self.p).to(s.device)  # m_j = [u_j ≥ p], 1 with probability 1 − p
-        self.output = s * self.mask / (1 - self.p)  # x = s ⊙ m / (1 − p)
-        return self.output
+        return s * self.mask / (1 - self.p)  # x = s ⊙ m / (1 − p)
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad(type(self).__name__, self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output_shape, grad_output, like=self.like)
         if not self.dropping:
             return grad_output
         return grad_output * self.mask / (1 - self.p)  # ∂ℓ/∂s = g ⊙ m / (1 − p)

@@ -17,7 +17,8 @@ class Flatten(Module):
 
     def __init__(self) -> None:
         self.input_shape: torch.Size | None = None
-        self.output: torch.Tensor | None = None
+        self.output_shape: tuple[int, ...] | None = None  # for backward's check
+        self.like: torch.Tensor | None = None  # an empty tensor of the input's dtype and device
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = check_float(type(self).__name__, x)
@@ -25,9 +26,10 @@ class Flatten(Module):
             raise ValueError(f"{type(self).__name__}: input must have a batch dimension and at least one more, "
                              f"got shape {tuple(x.shape)}")
         self.input_shape = x.shape
-        self.output = x.reshape(x.shape[0], x.shape[1:].numel())  # -1 is ambiguous for 0 rows
-        return self.output
+        output = x.reshape(x.shape[0], x.shape[1:].numel())  # -1 is ambiguous for 0 rows
+        self.output_shape, self.like = tuple(output.shape), x.new_empty(0)
+        return output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad(type(self).__name__, self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output_shape, grad_output, like=self.like)
         return grad_output.reshape(self.input_shape)

@@ -27,7 +27,8 @@ class Pool2d(Module):
         self.kernel_size = pair(who, "kernel_size", kernel_size, 1)
         self.stride = self.kernel_size if stride is None else pair(who, "stride", stride, 1)
         self.input_size: tuple[int, int] | None = None  # (H, W), for backward
-        self.output: torch.Tensor | None = None
+        self.output_shape: tuple[int, ...] | None = None  # for backward's check
+        self.like: torch.Tensor | None = None  # an empty tensor of the input's dtype and device
 
     @property
     def tiles(self) -> bool:
@@ -77,13 +78,14 @@ class MaxPool2d(Pool2d):
         win = self.windows(self.check_input(x))
         if self.tiles:
             self.blocks = win  # a view of x; backward finds the winner's b in the winning row
-            self.output, self.row = win.amax(dim=5).max(dim=3)  # (N, C, H_out, W_out): the max, the first row a
+            output, self.row = win.amax(dim=5).max(dim=3)  # (N, C, H_out, W_out): the max, the first row a
         else:
-            self.output, self.argmax = win.max(dim=2)
-        return self.output
+            output, self.argmax = win.max(dim=2)
+        self.output_shape, self.like = tuple(output.shape), output.new_empty(0)
+        return output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad(type(self).__name__, self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output_shape, grad_output, like=self.like)
         n, c, h_out, w_out = grad_output.shape
         if self.tiles:
             (kh, kw), width = self.kernel_size, self.input_size[1]
@@ -106,11 +108,12 @@ class AvgPool2d(Pool2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         win = self.windows(self.check_input(x))
-        self.output = win.mean(dim=(3, 5)) if self.tiles else win.mean(dim=2)
-        return self.output
+        output = win.mean(dim=(3, 5)) if self.tiles else win.mean(dim=2)
+        self.output_shape, self.like = tuple(output.shape), output.new_empty(0)
+        return output
 
     def backward(self, grad_output: torch.Tensor) -> torch.Tensor:
-        grad_output = check_grad(type(self).__name__, self.output, grad_output)
+        grad_output = check_grad(type(self).__name__, self.output_shape, grad_output, like=self.like)
         area = self.kernel_size[0] * self.kernel_size[1]
         share = grad_output / area  # the same share for every input of the window
         if self.tiles:
