@@ -120,9 +120,12 @@ def fix_imports(nb) -> None:
 
 def colab_cell(nb, url: str) -> None:
     i = index_of(nb, COLAB_ID)
+    cell = new_cell("code", COLAB_SOURCE.format(url=url), COLAB_ID, ["remove-cell", "nbval-skip"])
+    if i == 0 and nb.cells[0].source == cell.source and nb.cells[0].metadata == cell.metadata:
+        return  # already there: keep it as executed (its execution count and outputs)
     if i is not None:
         nb.cells.pop(i)
-    nb.cells.insert(0, new_cell("code", COLAB_SOURCE.format(url=url), COLAB_ID, ["remove-cell", "nbval-skip"]))
+    nb.cells.insert(0, cell)
 
 
 # -- 3: figures --------------------------------------------------------------------------------------
