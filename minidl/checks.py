@@ -34,20 +34,23 @@ def check_tensor(who: str, x: object, what: str = "input", like: torch.Tensor | 
     return plain(x)
 
 
+def check_layout(who: str, x: object, what: str, dims: int, layout: str, hint: str) -> None:
+    """Raise unless ``x`` is a floating-point tensor of ``dims`` dimensions, named by ``layout``
+    ("(batch, features)"); a wrong count of dimensions says how to fix it (``hint``)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who}: {what} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != dims:
+        raise ValueError(f"{who}: {what} must be {dims}-D {layout}, got shape {tuple(x.shape)}; {hint}")
+    if not x.is_floating_point():
+        raise TypeError(f"{who}: {what} must be floating point, got dtype {x.dtype}; use x.float()")
+
+
 def check_float_2d(
     who: str, x: object, width: int | None = None, what: str = "input", like: torch.Tensor | None = None
 ) -> torch.Tensor:
     """Raise unless ``x`` is a 2-D floating-point tensor (batch, features) of the given ``width``,
     with the dtype and device of ``like`` (a parameter) when one is given; return it detached."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{who}: {what} must be a torch.Tensor, got {type(x).__name__}")
-    if x.dim() != 2:
-        raise ValueError(
-            f"{who}: {what} must be 2-D (batch, features), got shape {tuple(x.shape)}; "
-            "for a single sample use x.unsqueeze(0)"
-        )
-    if not x.is_floating_point():
-        raise TypeError(f"{who}: {what} must be floating point, got dtype {x.dtype}; use x.float()")
+    check_layout(who, x, what, 2, "(batch, features)", "for a single sample use x.unsqueeze(0)")
     if width is not None and x.shape[1] != width:
         raise ValueError(f"{who}: expected {what} of shape (N, {width}), got {tuple(x.shape)}")
     return check_tensor(who, x, what, like)
@@ -122,15 +125,8 @@ def pair(who: str, name: str, value: int | tuple[int, int], least: int) -> tuple
 
 def check_image(who: str, x: object, channels: int | None, kernel: tuple[int, int], padding=(0, 0)) -> None:
     """Raise unless ``x`` is a float ``(N, C, H, W)`` batch with ``channels`` channels, large enough for ``kernel``."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{who}: input must be a torch.Tensor, got {type(x).__name__}")
-    if x.dim() != 4:
-        raise ValueError(
-            f"{who}: input must be 4-D (N, C, H, W), got shape {tuple(x.shape)}; "
-            "for one image use x.unsqueeze(0), for a grey image x.unsqueeze(1)"
-        )
-    if not x.is_floating_point():
-        raise TypeError(f"{who}: input must be floating point, got dtype {x.dtype}; use x.float()")
+    hint = "for one image use x.unsqueeze(0), for a grey image x.unsqueeze(1)"
+    check_layout(who, x, "input", 4, "(N, C, H, W)", hint)
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{who}: expected {channels} input channels, got input of shape {tuple(x.shape)}")
     h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]

@@ -63,22 +63,12 @@ def repository_url() -> str:
 
 
 def toc_notebooks() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
+    """The book's notebooks in reading order, as ``tools/pdf.py`` reads ``_toc.yml``."""
+    if str(ROOT) not in sys.path:  # run as a script, this file's folder is on the path, not the repository
+        sys.path.insert(0, str(ROOT))
+    from tools.pdf import toc_pages
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key, value in node.items():
-                if key != "root":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
+    return [ROOT / f"{p}.ipynb" for p in toc_pages(ROOT / "_toc.yml") if (ROOT / f"{p}.ipynb").is_file()]
 
 
 def tags(cell) -> list[str]:
