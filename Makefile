@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 # One thread: fastest for minidl's small tensors, and the same float sums on every machine.
 export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED := 0
+# make test: one pytest worker per core (pytest-xdist); JOBS=0 runs in one process.
+JOBS ?= auto
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 
 .PHONY: help venv book pdf test test-fast mutate execute lab bench lint clean
@@ -43,7 +45,7 @@ pdf: book
 
 test: $(STAMP)
 	$(BIN)/ruff check minidl tests bench tools book
-	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests book
+	$(BIN)/pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests book
 	$(if $(MUTATE),$(BIN)/python tests/mutate.py)
 
 # Several minutes on a 2-core machine, so not part of a plain `make test`: `make test MUTATE=1` adds it.

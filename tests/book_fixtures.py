@@ -8,6 +8,7 @@ on any machine, with ``CI`` set or not: ``.ci/run`` installs Chromium and checks
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from tools.pdf import chromium_path, no_chromium_reason
 
@@ -54,6 +56,24 @@ def book_build(browser) -> subprocess.CompletedProcess | None:
     """
     if PREBUILT:
         return None
+    # Under pytest-xdist (make test runs two workers) test_browser.py and test_pdf.py may land on two
+    # workers: the first builds while the other waits on the lock, then reads the first one's result.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
+    record = ROOT / "_build" / "browser-test" / f"build-{run}.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(record.parent / "build.lock")):
+        if record.is_file():
+            done = json.loads(record.read_text(encoding="utf-8"))
+            return subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"], done["stderr"])
+        for old in record.parent.glob("build-*.json"):  # an earlier run's
+            old.unlink()
+        result = _build()
+        record.write_text(json.dumps({"args": result.args, "returncode": result.returncode,
+                                      "stdout": result.stdout, "stderr": result.stderr}), encoding="utf-8")
+        return result
+
+
+def _build() -> subprocess.CompletedProcess:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     local = config.get("sphinx", {}).get("local_extensions") or {}
