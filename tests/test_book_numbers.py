@@ -118,9 +118,19 @@ def test_no_line_starts_a_blockquote(page):
     assert not raw, f"{page}: lines that start a blockquote: {raw or quoted}"
 
 
-@pytest.mark.xfail(strict=True, reason="figure captions still type the figure's parameters (a 4×4 image, the "
-                   "first 20 images, 17 grey levels, at most 16 shown, scores times 4): glue them")
-def test_figure_captions():
-    typed = {(name, fig): typed_numbers(caption) for name, fig, caption in figure_captions()}
-    typed = {k: v for k, v in typed.items() if v}
-    assert not typed, typed
+CAPTIONS = list(figure_captions())
+
+#: 08_results is being rewritten on another branch (issue 12, point 3); its captions still type the
+#: report's "25 epochs". Strict: once they are glued the mark fails, and must go.
+PENDING = {"08_results.ipynb": "the results chapter's captions type 25 epochs: glue them"}
+
+
+@pytest.mark.parametrize("page", [
+    pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=PENDING[page])) if page in PENDING else page
+    for page in sorted({page for page, _, _ in CAPTIONS})])
+def test_figure_captions(page):
+    # A caption is prose like any other: its figure's parameters (sizes, counts) are glued from the cell
+    # that draws it. Captions live in the cell's metadata, not in a markdown cell, so they are scanned here.
+    typed = {fig: typed_numbers(caption) for p, fig, caption in CAPTIONS if p == page}
+    typed = {fig: numbers for fig, numbers in typed.items() if numbers}
+    assert not typed, f"{page}: numbers typed in figure captions (glue them in the figure's cell): {typed}"
