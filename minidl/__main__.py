@@ -16,7 +16,8 @@ from .experiments.protocol import INIT_SEED_OFFSET, MAX_SEED, Protocol, setup
 from .experiments.runner import check_memory
 
 USAGE = """python -m minidl [-h] [--version] [--loss {mse,ce}] [--epochs N] [--lr LR] [...]
-       python -m minidl reproduce [-h] [--rounds R] [--data {fixed,per-epoch}] [--out DIR] [...]"""
+       python -m minidl reproduce [-h] [--rounds R] [--data {fixed,per-epoch}] [--out DIR] [...]
+       python -m minidl ddp [-h] [--nproc N] [--epochs N] [--batch-size B] [--json] [...]"""
 
 
 class Diverged(Exception):
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from .check.cli import main as check_main
 
         return check_main(argv[1:])
+    if argv[:1] == ["ddp"]:
+        from .distributed.cli import main as ddp_main
+
+        return ddp_main(argv[1:])
     return train_main(argv)
 
 
