@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from ..experiments.protocol import setup as protocol_setup
 from ..losses.mse import MSELoss
 from ..optim.sgd import SGD
 from ..train import evaluate, train_epoch
@@ -57,8 +58,6 @@ class Run:
 
 def setup(run: Run):
     """``(train, test, network)`` for the run: the report's data and initial weights of seed ``run.seed``."""
-    from ..experiments.protocol import setup as protocol_setup
-
     return protocol_setup(run.seed, run.n, dtype=DTYPES[run.dtype])
 
 
