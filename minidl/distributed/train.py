@@ -67,14 +67,15 @@ def mean_over_ranks(value: float, dtype: torch.dtype) -> float:
     return t.item() / dist.get_world_size()
 
 
-def train_report_net(rank: int, world_size: int, run: Run) -> dict:
+def train_report_net(rank: int, world_size: int, run: Run, wrap: type = DistributedDataParallel) -> dict:
     """Train on this rank's shard; return the history (the same on every rank), timings and final parameters.
 
     Every rank evaluates the whole training and test sets after each epoch: the models are identical,
-    so the errors are too, and the ranks stay in step.
+    so the errors are too, and the ranks stay in step. ``wrap`` is the data-parallel wrapper (a subclass
+    of ``DistributedDataParallel``, say one with a planted bug).
     """
     train, test, net = setup(run)
-    model = DistributedDataParallel(net)
+    model = wrap(net)
     x, y = shard(*train, rank, world_size)
     local_batch = run.local_batch(world_size)
     loss_fn, optimizer = MSELoss(), SGD(model.param(), lr=run.step_lr)

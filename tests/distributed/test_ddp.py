@@ -16,6 +16,7 @@ import torch.distributed as dist
 import minidl
 from minidl.distributed import DistributedDataParallel, GradBucket, RankFailed, Run, launch, shard
 from minidl.distributed.group import as_timedelta, backend_for
+from minidl.distributed.timing import step_times, tanh_mlp
 from minidl.distributed.train import setup, train_report_net
 from minidl.models import report_net
 
@@ -134,6 +135,13 @@ def test_spawned_processes_start_fresh_interpreters_and_join_the_group():
     assert launch(whoami, 2, start_method="spawn", timeout=TIMEOUT, threads=1) == [(0, 2, "gloo", 1), (1, 2, "gloo", 1)]
 
 
+@pytest.mark.slow
+def test_step_times_splits_the_batch_and_times_the_all_reduce():
+    one, two = (launch(step_times, p, ((2, 25, 25, 25, 2), 20, 2), timeout=TIMEOUT) for p in (1, 2))
+    assert one[0]["rows"] == 20 and [r["rows"] for r in two] == [10, 10]
+    assert one[0]["all-reduce"] == 0 and 0 < two[0]["all-reduce"] < two[0]["step"]
+
+
 # -- one process, no process group -----------------------------------------------------------------
 
 
@@ -155,6 +163,12 @@ def test_the_backend_follows_the_device_and_the_timeout_is_checked():
         as_timedelta(0)
     with pytest.raises(TypeError, match="timeout must be a number of seconds or a datetime.timedelta"):
         as_timedelta("5")
+
+
+def test_tanh_mlp_has_the_sizes_asked_for():
+    net = tanh_mlp((2, 25, 25, 25, 2))
+    assert [type(m).__name__ for m in net] == ["Linear", "Tanh"] * 3 + ["Linear"]
+    assert [tuple(p.shape) for p in net.param()] == [tuple(p.shape) for p in report_net().param()]
 
 
 def test_misuse_gets_clear_errors():
