@@ -43,13 +43,22 @@ def _worker(fn, rank, world_size, port, device, timeout, threads, results, args)
 
         torch.set_num_threads(threads)
         join(rank, world_size, port, device, timeout)
-        try:
-            value = fn(rank, world_size, *args)
-        finally:
-            leave()
-        results.put((rank, True, pickle.dumps(value)))  # plain pickle: no shared memory that dies with this process
+        value = fn(rank, world_size, *args)
     except BaseException as e:  # noqa: B036 - every failure, KeyboardInterrupt included, goes to the parent
         results.put((rank, False, f"{type(e).__name__}: {e}\n\n{traceback.format_exc()}"))
+        results.close()
+        results.join_thread()  # the report is in the pipe before this rank's connections close at exit, so it
+        return  # arrives before the errors of the ranks that then lose their partner
+    results.put((rank, True, pickle.dumps(value)))  # plain pickle: no shared memory that dies with this process
+    leave()
+
+
+def _dead(procs, done) -> tuple[int, int] | None:
+    """The first rank that exited with an error code without reporting, and its code."""
+    for rank, p in enumerate(procs):
+        if rank not in done and p.exitcode not in (None, 0):
+            return rank, p.exitcode
+    return None
 
 
 def launch(fn: Callable, nproc: int, args: tuple = (), *, device: str = "cpu",
@@ -89,17 +98,16 @@ def launch(fn: Callable, nproc: int, args: tuple = (), *, device: str = "cpu",
             try:
                 rank, ok, value = results.get(timeout=0.05)
             except queue.Empty:
-                dead = [r for r, p in enumerate(procs) if p.exitcode not in (None, 0) and r not in values]
-                if dead:
-                    raise RankFailed(f"launch: rank {dead[0]} died with exit code {procs[dead[0]].exitcode} "
-                                     "before returning", dead[0]) from None
-                if end is not None and time.monotonic() > end:
-                    raise RankFailed(f"launch: the {nproc} ranks did not finish within the deadline of {deadline} s",
-                                     None) from None
-                continue
+                rank, ok, value = None, True, None
+            dead = _dead(procs, values) if not ok or rank is None else None
+            if dead:
+                raise RankFailed(f"launch: rank {dead[0]} died with exit code {dead[1]} before returning", dead[0])
             if not ok:
                 raise RankFailed(f"launch: rank {rank} of {nproc} failed: {value}", rank)
-            values[rank] = pickle.loads(value)
+            if rank is not None:
+                values[rank] = pickle.loads(value)
+            elif end is not None and time.monotonic() > end:
+                raise RankFailed(f"launch: the {nproc} ranks did not finish within the deadline of {deadline} s", None)
     finally:
         for p in procs:
             if p.is_alive() and len(values) < nproc:
