@@ -31,8 +31,8 @@ def train_parser() -> argparse.ArgumentParser:
         description="Train the report's 2-25-25-25-2 Tanh network on the disk data set "
         "(1,000 training and 1,000 test points in [0,1]², label 1 inside the disk of area ½) "
         "and print the loss each epoch and the final train and test error rates.",
-        epilog="subcommand: `python -m minidl reproduce` runs the report's 15-round experiment "
-        "(`python -m minidl reproduce --help`).",
+        epilog="subcommands: `python -m minidl reproduce` runs the report's 15-round experiment "
+        "(`python -m minidl reproduce --help`); `python -m minidl ddp --nproc 2` trains data-parallel.",
     )
     p.add_argument("--version", action="version", version=f"minidl {__version__}")
     p.add_argument("--loss", choices=["mse", "ce"], default="mse",

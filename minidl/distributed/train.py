@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -42,6 +43,9 @@ class Run:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Run: {name} must be an int ≥ 1, got {value!r}")
+        if self.lr is not None and (isinstance(self.lr, bool) or not isinstance(self.lr, (int, float))
+                                    or not math.isfinite(self.lr) or self.lr <= 0):
+            raise ValueError(f"Run: lr must be a finite number > 0 or None (BASE_LR × batch_size), got {self.lr!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"Run: dtype must be one of {sorted(DTYPES)}, got {self.dtype!r}")
 

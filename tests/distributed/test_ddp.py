@@ -185,6 +185,11 @@ def test_misuse_gets_clear_errors():
         Run(batch_size=16).local_batch(3)
     with pytest.raises(ValueError, match="Run: epochs must be an int ≥ 1, got 0"):
         Run(epochs=0)
+    with pytest.raises(ValueError, match="Run: lr must be a finite number > 0 or None"):
+        Run(lr=-0.1)
+    with pytest.raises(ValueError, match="Run: dtype must be one of"):
+        Run(dtype="float16")
+    assert Run(batch_size=40).step_lr == pytest.approx(40 * Run(batch_size=1).step_lr)  # the linear scaling rule
     with pytest.raises(ValueError, match="launch: nproc must be"):
         launch(sleep, 0)
     with pytest.raises(TypeError, match="launch: fn must be a function"):

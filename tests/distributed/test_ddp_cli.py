@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from minidl.__main__ import main
-from minidl.distributed import Run
+from minidl.distributed.train import BASE_LR
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_json_end_to_end_with_two_processes():
     assert s["final_test_error"] == s["history"]["test_error"][-1] and 0 <= s["final_test_error"] <= 1
     assert s["steps_per_second"] > 0 and 0 < s["allreduce_share"] < 1
     assert s["allreduce_bytes"] == 4 * (2 * 25 + 25 + 2 * (25 * 25 + 25) + 25 * 2 + 2)  # the float32 model
-    assert s["lr"] == pytest.approx(Run(batch_size=20).step_lr)
+    assert s["lr"] == pytest.approx(BASE_LR * 20)  # the linear scaling rule from the per-sample rate
 
 
 @pytest.mark.slow
