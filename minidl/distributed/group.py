@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 
 import torch
 import torch.distributed as dist
@@ -15,6 +16,7 @@ import torch.distributed as dist
 #: How long a collective (or the rendezvous) waits for the other ranks before it raises.
 DEFAULT_TIMEOUT = datetime.timedelta(seconds=60)
 MASTER_ADDR = "127.0.0.1"
+LOOPBACK = {"linux": "lo", "darwin": "lo0"}
 
 
 def backend_for(device: torch.device | str) -> str:
@@ -52,6 +54,8 @@ def join(rank: int, world_size: int, port: int, device: torch.device | str = "cp
     if backend == "nccl":
         torch.cuda.set_device(rank % torch.cuda.device_count())
     os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = MASTER_ADDR, str(port)
+    if backend == "gloo" and sys.platform in LOOPBACK:  # this machine only: gloo's traffic stays on the loopback,
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", LOOPBACK[sys.platform])  # whatever the hostname resolves to
     dist.init_process_group(backend, init_method="env://", rank=rank, world_size=world_size,
                             timeout=as_timedelta(timeout))
     return backend
