@@ -165,6 +165,29 @@ def test_the_backend_follows_the_device_and_the_timeout_is_checked():
         as_timedelta("5")
 
 
+def test_one_rank_in_this_process_gives_the_plain_gradients_and_the_input_gradient():
+    from minidl.distributed import free_port, join, leave
+
+    x, y = minidl.disk_dataset(6, minidl.seeded(0), dtype=torch.float64)
+    plain, wrapped = (report_net(generator=minidl.seeded(1), dtype=torch.float64) for _ in range(2))
+    join(0, 1, free_port(), timeout=TIMEOUT)
+    try:
+        model = DistributedDataParallel(wrapped)
+        grads = []
+        for net in (plain, model):
+            loss_fn = minidl.MSELoss()
+            loss_fn(net(x), y)
+            grads.append((net.backward(loss_fn.backward(), input_grad=True), [p.grad for p in net.param()]))
+        assert model.bucket.calls == 1 and model.world_size == 1 and model.rank == 0
+        assert "world_size=1" in repr(model)
+    finally:
+        leave()
+    (gx_plain, g_plain), (gx_ddp, g_ddp) = grads
+    torch.testing.assert_close(gx_ddp, gx_plain, rtol=0, atol=0)
+    for a, b in zip(g_ddp, g_plain, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 def test_tanh_mlp_has_the_sizes_asked_for():
     net = tanh_mlp((2, 25, 25, 25, 2))
     assert [type(m).__name__ for m in net] == ["Linear", "Tanh"] * 3 + ["Linear"]
