@@ -16,7 +16,8 @@ from .experiments.protocol import INIT_SEED_OFFSET, MAX_SEED, Protocol, setup
 from .experiments.runner import check_memory
 
 USAGE = """python -m minidl [-h] [--version] [--loss {mse,ce}] [--epochs N] [--lr LR] [...]
-       python -m minidl reproduce [-h] [--rounds R] [--data {fixed,per-epoch}] [--out DIR] [...]"""
+       python -m minidl reproduce [-h] [--rounds R] [--data {fixed,per-epoch}] [--out DIR] [...]
+       python -m minidl ddp [-h] [--nproc N] [--epochs N] [--batch-size B] [--json] [...]"""
 
 
 class Diverged(Exception):
@@ -30,8 +31,8 @@ def train_parser() -> argparse.ArgumentParser:
         description="Train the report's 2-25-25-25-2 Tanh network on the disk data set "
         "(1,000 training and 1,000 test points in [0,1]², label 1 inside the disk of area ½) "
         "and print the loss each epoch and the final train and test error rates.",
-        epilog="subcommand: `python -m minidl reproduce` runs the report's 15-round experiment "
-        "(`python -m minidl reproduce --help`).",
+        epilog="subcommands: `python -m minidl reproduce` runs the report's 15-round experiment "
+        "(`python -m minidl reproduce --help`); `python -m minidl ddp --nproc 2` trains data-parallel.",
     )
     p.add_argument("--version", action="version", version=f"minidl {__version__}")
     p.add_argument("--loss", choices=["mse", "ce"], default="mse",
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from .check.cli import main as check_main
 
         return check_main(argv[1:])
+    if argv[:1] == ["ddp"]:
+        from .distributed.cli import main as ddp_main
+
+        return ddp_main(argv[1:])
     return train_main(argv)
 
 
