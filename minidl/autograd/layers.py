@@ -19,6 +19,7 @@ from ..nn.linear import Linear
 from ..nn.relu import ReLU
 from ..nn.softmax import Softmax
 from ..nn.tanh import Tanh
+from ..parameter import Parameter
 from .tensor import Tensor, as_tensor
 
 
@@ -52,8 +53,23 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """``x W + b`` (eq. 1) through a ``Linear`` around ``W`` and ``b``; its product is ``Linear.backward``
     (eq. 2): ``∂ℓ/∂x = g Wᵀ``, ``∂ℓ/∂W = xᵀ g``, ``∂ℓ/∂b = Σ_n g_n``."""
     x, weight, bias = as_tensor(x), as_tensor(weight), as_tensor(bias)
-    layer = Linear.from_tensors(weight.value, bias.value, needs_input_grad=x.needs_grad)
+    layer = linear_layer(weight.value, bias.value, needs_input_grad=x.needs_grad)
     return Tensor.record(layer.forward(x.value), "linear", (x, weight, bias), (layer,), linear_vjp)
+
+
+def linear_layer(weight: torch.Tensor, bias: torch.Tensor, needs_input_grad: bool) -> Linear:
+    """A ``Linear`` around ``weight`` ``(in, out)`` and ``bias`` ``(out,)``, shared, not copied; its
+    ``backward`` adds into fresh zero grads. Built as ``Linear.__init__`` would, less the random draw
+    (which would move the random state at every step)."""
+    if weight.dim() != 2 or bias.shape != weight.shape[1:]:
+        raise ValueError(f"linear: weight must be (in, out) and bias (out,), got {tuple(weight.shape)} and "
+                         f"{tuple(bias.shape)}")
+    layer = Linear.__new__(Linear)
+    layer.in_features, layer.out_features = weight.shape
+    layer.init = "given"
+    layer.weight, layer.bias = Parameter(weight), Parameter(bias)
+    layer.needs_input_grad, layer.input = needs_input_grad, None
+    return layer
 
 
 def linear_vjp(saved, g, needs):

@@ -75,24 +75,6 @@ class Linear(Module):
         return g.mm(self.weight.value.T)  #                              ∂ℓ/∂x  = g Wᵀ   (2)
         ### END SOLUTION
 
-    @classmethod
-    def from_tensors(cls, weight: torch.Tensor, bias: torch.Tensor, needs_input_grad: bool = True) -> Linear:
-        """A layer around ``weight`` ``(in, out)`` and ``bias`` ``(out,)``, shared, not copied: ``backward``
-        adds into fresh zero grads. It draws nothing, so no random state moves."""
-        if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
-            raise ValueError(f"{cls.__name__}.from_tensors: weight must be a 2-D (in, out) tensor, got {weight!r:.80}")
-        if not isinstance(bias, torch.Tensor) or bias.shape != weight.shape[1:] or bias.dtype != weight.dtype:
-            got = f"{tuple(bias.shape)}, {bias.dtype}" if isinstance(bias, torch.Tensor) else type(bias).__name__
-            raise ValueError(f"{cls.__name__}.from_tensors: bias must have shape ({weight.shape[1]},) and dtype "
-                             f"{weight.dtype} to match weight {tuple(weight.shape)}, got {got}")
-        layer = cls.__new__(cls)
-        layer.in_features, layer.out_features = weight.shape
-        layer.init = "given"
-        layer.weight, layer.bias = Parameter(weight), Parameter(bias)
-        layer.needs_input_grad = needs_input_grad
-        layer.input = None
-        return layer
-
     def param(self) -> list[Parameter]:
         return [self.weight, self.bias]
 

@@ -7,6 +7,7 @@ import torch
 
 import minidl
 from minidl import autograd as ag
+from minidl.autograd.layers import linear_layer
 from minidl.data import disk_dataset
 from minidl.models import report_net
 
@@ -59,12 +60,13 @@ def test_the_tape_keeps_more_than_the_modules_caches():
     assert ag.tape_bytes(out) == cached - 8 * 10 * 2 + 8 * (3 * 10 * 25 + 10 * 2) + 8
 
 
-def test_linear_from_tensors_shares_its_tensors_and_draws_nothing():
+def test_the_tapes_linear_layer_shares_its_tensors_and_draws_nothing():
     w, b = torch.randn(3, 4), torch.randn(4)
     state = torch.get_rng_state()
-    layer = minidl.Linear.from_tensors(w, b)
+    layer = linear_layer(w, b, needs_input_grad=True)
     assert torch.equal(torch.get_rng_state(), state)
     assert layer.weight.value.data_ptr() == w.data_ptr() and layer.bias.value.data_ptr() == b.data_ptr()
+    assert vars(layer).keys() == vars(minidl.Linear(3, 4)).keys()  # every attribute Linear.__init__ sets
     assert torch.allclose(layer.forward(torch.ones(2, 3)), torch.ones(2, 3) @ w + b)
-    with pytest.raises(ValueError, match=r"Linear.from_tensors: bias must have shape \(4,\)"):
-        minidl.Linear.from_tensors(w, torch.randn(3))
+    with pytest.raises(ValueError, match=r"bias \(out,\), got \(3, 4\) and \(3,\)"):
+        linear_layer(w, torch.randn(3), needs_input_grad=True)
