@@ -22,7 +22,7 @@ def storage_bytes(tensors) -> int:
     return sum(seen.values())
 
 
-def held(obj, depth: int = 2):
+def held(obj, depth: int = 3):
     """The tensors inside ``obj`` (a tensor, a tuple, or an object's attributes), not the parameters'."""
     if isinstance(obj, torch.Tensor):
         yield obj
@@ -36,7 +36,8 @@ def held(obj, depth: int = 2):
 
 def tape_bytes(output: Tensor) -> int:
     """Bytes the tape behind ``output`` keeps for backward: the values of the nodes that are not leaves,
-    and what each operation saved (leaves and parameters are the model itself: not counted)."""
+    and what each operation saved. The leaves that need a gradient are the model's parameters: not counted
+    (the data is, where a module cached it, as in ``cache_bytes``)."""
     nodes = [n for n in topological_order(output) if n.vjp is not None]
     leaves = {n.value.untyped_storage().data_ptr() for n in topological_order(output) if n.vjp is None}
     tensors = [t for n in nodes for t in (n.value, *held(n.saved))]
