@@ -32,8 +32,6 @@ NOT_FRAMEWORK = {
     "check": "the student checker: it compares a student's backward with torch.autograd, the oracle, as verify.py "
              "does; the framework never imports it for training",
     "verify.py": "the oracle: autograd and torch.nn.functional are the reference a backward is checked against",
-    "autograd": "reserved for a teaching package that builds a tape-based autograd on purpose, apart from the "
-                "framework's explicit backward passes",
 }
 
 FORBIDDEN = ("torch.nn", "torch.autograd", "torch.func", "torch.optim", "functorch", "torch._functorch",

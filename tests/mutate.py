@@ -94,6 +94,12 @@ MUTATIONS = [
     M("sequential: backward in forward order", "sequential.py",
       "for i in range(len(self.modules) - 1, first - 1, -1):", "for i in range(first, len(self.modules)):",
       "tests/test_modules.py", "-k", "sequential or report_net"),
+    M("autograd: a gradient sent twice overwrites the first instead of adding", "autograd/tensor.py",
+      "grads[id(parent)] = gp if id(parent) not in grads else grads[id(parent)] + gp", "grads[id(parent)] = gp",
+      "tests/autograd/test_tape_graph.py"),
+    M("autograd: a broadcast operand's gradient averaged, not summed", "autograd/ops.py",
+      "return g.sum(dim=dims, keepdim=True).reshape(shape) if dims else g",
+      "return g.mean(dim=dims, keepdim=True).reshape(shape) if dims else g", "tests/autograd/test_tape_vjp.py"),
 ]
 
 # a change that alters nothing: no test can catch it, and the check must say so (--self-test)
