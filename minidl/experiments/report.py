@@ -12,10 +12,10 @@ from .cli import main, parser
 from .figures import CAPTIONS, boundary_figure, figure, save_figures
 from .protocol import INIT_SEED_OFFSET, MAX_SEED, Protocol, round_data, round_model, setup, training_sets
 from .results import NAMES, REPORT, Results, check_out, finite_or_none, save
-from .runner import check_memory, estimate_bytes, fit_stacked, run
+from .runner import check_memory, estimate_bytes, fit_stacked, run, run_all
 
 __all__ = [
     "CAPTIONS", "INIT_SEED_OFFSET", "MAX_SEED", "NAMES", "REPORT", "Protocol", "Results", "boundary_figure",
     "check_memory", "check_out", "estimate_bytes", "figure", "finite_or_none", "fit_stacked", "main", "parser",
-    "round_data", "round_model", "run", "save", "save_figures", "setup", "training_sets",
+    "round_data", "round_model", "run", "run_all", "save", "save_figures", "setup", "training_sets",
 ]
