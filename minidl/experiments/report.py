@@ -4,8 +4,8 @@
 cross-entropy, lr 0.001; per epoch, the mean and std over the rounds. The rounds of one loss are
 trained together as one stacked network (``ensemble``); round r computes what
 ``python -m minidl --seed <seed + r>`` computes alone. The code lives in ``protocol`` (the protocol
-and one round's set-up), ``runner`` (the stacked training), ``results`` (statistics, table, JSON),
-``figures`` and ``cli`` (``python -m minidl reproduce``).
+and one round's set-up), ``runner`` (the stacked training; ``run_all`` stacks several protocols),
+``results`` (statistics, table, JSON), ``figures`` and ``cli`` (``python -m minidl reproduce``).
 """
 
 from .cli import main, parser
