@@ -158,6 +158,8 @@ def test_run_all_gives_each_arm_what_it_gives_alone():
                     assert getattr(results.histories[loss][r], key) == expected, (protocol, loss, r, key)
                 for name, value in alone.model(loss, r).state_dict().items():
                     torch.testing.assert_close(results.model(loss, r).state_dict()[name], value)
+    summed = together[2].table().splitlines()[-1]  # the report has no summed MSE to compare with
+    assert summed.startswith("MSE, summed") and "—" in summed
 
 
 def test_a_summed_mse_round_is_minidl_fit_with_the_summed_loss():
