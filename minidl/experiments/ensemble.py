@@ -111,7 +111,10 @@ def unstack(stacked: Sequential, m: int) -> Sequential:
     return Sequential(*[layer.layer(m) if isinstance(layer, StackedLinear) else Tanh() for layer in stacked])
 
 
-LOSSES: dict[str, type[Loss]] = {"mse": MSELoss, "ce": SoftmaxCrossEntropyLoss}
+#: The losses a stacked model can be trained with, by name. ``"mse-sum"`` is ``MSELoss`` summed over the
+#: batch and the outputs (``REDUCTIONS``), the report's other possible reading; the others average.
+LOSSES: dict[str, type[Loss]] = {"mse": MSELoss, "ce": SoftmaxCrossEntropyLoss, "mse-sum": MSELoss}
+REDUCTIONS = {"mse": "mean", "ce": "mean", "mse-sum": "sum"}
 
 
 class StackedLoss:
@@ -123,9 +126,10 @@ class StackedLoss:
 
         Σ_m ℓ_m = K · ℓ(all K·N rows as one batch),
 
-    and ``grad`` gets ``∂(Σ_m ℓ_m)/∂prediction`` from one call of the ``Loss`` per group: model m's
-    slice is the gradient of its own loss, because no other loss depends on it. Consecutive models
-    with the same loss form one group. ``values`` gives the M losses themselves, one call per model.
+    or, for a summed loss (``"mse-sum"``), Σ_m ℓ_m = ℓ(all K·N rows); ``grad`` gets
+    ``∂(Σ_m ℓ_m)/∂prediction`` from one call of the ``Loss`` per group: model m's slice is the
+    gradient of its own loss, because no other loss depends on it. Consecutive models with the same
+    loss form one group. ``values`` gives the M losses themselves, one call per model.
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -138,7 +142,7 @@ class StackedLoss:
                 self.groups[-1] = (name, self.groups[-1][1], m + 1)
             else:
                 self.groups.append((name, m, m + 1))
-        self.losses = {name: LOSSES[name]() for name in LOSSES}
+        self.losses = {name: LOSSES[name](reduction=REDUCTIONS[name]) for name in LOSSES}
 
     def check(self, prediction: torch.Tensor, target: torch.Tensor) -> None:
         """Raise unless both are ``(M, N, C)`` tensors of the same shape (the ``Loss`` checks the rest)."""
@@ -156,7 +160,8 @@ class StackedLoss:
         for name, a, b in self.groups:
             p, t = prediction[a:b], target[a:b]
             _, g = self.losses[name].value_and_grad(p.reshape(-1, p.shape[2]), t.reshape(-1, t.shape[2]))
-            parts.append(g.reshape(p.shape) * (b - a))  # ∂(Σ_m ℓ_m) = K ∂ℓ(the K·N rows)
+            k = b - a if REDUCTIONS[name] == "mean" else 1  # ∂(Σ_m ℓ_m) = K ∂ℓ(the K·N rows), or ∂ℓ for a sum
+            parts.append(g.reshape(p.shape) * k)
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def values(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -21,17 +21,21 @@ from .protocol import Protocol
 
 #: The report's final test errors after 25 epochs (section 3).
 REPORT = {"mse": 0.050, "ce": 0.037}
-NAMES = {"mse": "MSE", "ce": "CrossEntropy and Softmax"}
+NAMES = {"mse": "MSE", "ce": "CrossEntropy and Softmax", "mse-sum": "MSE, summed"}
 
 
 @dataclass
 class Results:
-    """Every round's history for each loss, the trained stacked network, and the time taken."""
+    """Every round's history for each loss, the trained stacked network, and the time taken.
+
+    ``first``: the index in ``net`` of round 0 of each loss (round r is ``first[loss] + r``); by
+    default the losses' blocks of ``rounds`` models follow each other in the order of ``histories``."""
 
     protocol: Protocol
     histories: dict[str, list[History]]
     net: Sequential = field(repr=False)
     seconds: float
+    first: dict[str, int] = field(default_factory=dict)
 
     def curve(self, loss: str, key: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Per epoch, the mean and the std (over the rounds, with Bessel's correction) of ``key``
@@ -52,7 +56,8 @@ class Results:
 
     def model(self, loss: str, r: int = 0) -> Sequential:
         """Round r's trained network as a plain minidl ``Sequential`` (with its ``Softmax`` for ``"ce"``)."""
-        model = unstack(self.net, list(self.histories).index(loss) * self.protocol.rounds + r)
+        first = self.first.get(loss, list(self.histories).index(loss) * self.protocol.rounds)
+        model = unstack(self.net, first + r)
         return Sequential(*model, Softmax()) if loss == "ce" else model
 
     def table(self) -> str:
@@ -64,7 +69,8 @@ class Results:
             mean, std = self.final_test_error(loss)
             diverged = self.diverged(loss)
             note = f"   diverged in {len(diverged)} of {p.rounds} rounds" if diverged else ""
-            rows.append(f"{NAMES[loss]:<26}{100 * REPORT[loss]:>7.1f}%   {100 * mean:.1f} ± {100 * std:.1f}%{note}")
+            quoted = f"{100 * REPORT[loss]:>7.1f}%" if loss in REPORT else f"{'—':>8}"
+            rows.append(f"{NAMES[loss]:<26}{quoted}   {100 * mean:.1f} ± {100 * std:.1f}%{note}")
         return "\n".join(rows)
 
     def as_dict(self) -> dict:

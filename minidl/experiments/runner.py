@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import time
@@ -135,39 +136,74 @@ def run(
     Refuses, before any work, a run that cannot fit in memory (``check_memory``).
     ``protocol``: the report's, ``Protocol()``, if not given.
     """
-    protocol = Protocol() if protocol is None else protocol
-    if not isinstance(protocol, Protocol):
-        raise TypeError(f"run: protocol must be a Protocol, got {type(protocol).__name__}")
-    unknown = sorted(set(losses) - set(LOSSES))
-    if not losses or unknown:
-        raise ValueError(f"run: losses must be a non-empty tuple from {sorted(LOSSES)}, got {unknown}")
+    return run_all([(Protocol() if protocol is None else protocol, losses)], dtype, threads)[0]
+
+
+def run_all(
+    arms: list[tuple[Protocol, tuple[str, ...]]], dtype: torch.dtype = torch.float32, threads: int | None = 1
+) -> list[Results]:
+    """Several runs at once, as ONE stacked network: each arm ``(protocol, losses)`` gets its ``Results``,
+    equal to ``run(protocol, losses)``'s.
+
+    The arms share the training loop, so they must agree on ``epochs``, ``n``, ``lr`` and
+    ``batch_size``; each model owns its seed, initialisation, data reading and loss, so those may
+    differ. The models are ordered by loss, so that a step calls each loss once (``StackedLoss``).
+    ``Results.seconds`` is the time of the whole stacked run, the same for every arm.
+    """
+    if not isinstance(arms, list) or not arms:
+        raise TypeError(f"run_all: arms must be a non-empty list of (Protocol, losses) pairs, got {arms!r:.80}")
+    for protocol, losses in arms:
+        if not isinstance(protocol, Protocol):
+            raise TypeError(f"run: protocol must be a Protocol, got {type(protocol).__name__}")
+        unknown = sorted(set(losses) - set(LOSSES))
+        if not losses or unknown:
+            raise ValueError(f"run: losses must be a non-empty tuple from {sorted(LOSSES)}, got {unknown}")
+    loops = {(p.epochs, p.n, p.lr, p.batch_size) for p, _ in arms}
+    if len(loops) != 1:
+        raise ValueError(f"run_all: the arms must share epochs, n, lr and batch_size, got {sorted(loops)}")
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
         raise ValueError(f"run: threads must be an int ≥ 1 or None, got {threads!r}")
-    check_memory(protocol, len(losses), dtype)
+    models = sum(len(losses) * p.rounds for p, losses in arms)
+    check_memory(dataclasses.replace(arms[0][0], rounds=models), 1, dtype)
     previous = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
     try:
-        return _run(protocol, losses, dtype)
+        return _run(arms, dtype)
     finally:
         torch.set_num_threads(previous)
 
 
-def _stacked(sets: Iterable[tuple[Data, ...]], copies: int) -> tuple[torch.Tensor, ...]:
-    """Each round's data, repeated for each loss, as ``(M, N, ·)`` tensors: ``x_train, y_train, ...``."""
-    flat = [tuple(t for pair in data for t in pair) for data in sets] * copies
+def _stacked(sets: Iterable[tuple[Data, ...]]) -> tuple[torch.Tensor, ...]:
+    """The models' data as ``(M, N, ·)`` tensors: ``x_train, y_train, ...``."""
+    flat = [tuple(t for pair in data for t in pair) for data in sets]
     return tuple(torch.stack(column) for column in zip(*flat, strict=True))
 
 
-def _run(protocol: Protocol, losses: tuple[str, ...], dtype: torch.dtype) -> Results:
+def _run(arms: list[tuple[Protocol, tuple[str, ...]]], dtype: torch.dtype) -> list[Results]:
     start = time.perf_counter()
-    seeds = protocol.seeds()
-    _, _, x_test, y_test = _stacked([round_data(s, protocol.n, dtype) for s in seeds], len(losses))
-    per_round = [training_sets(s, protocol.n, protocol.data, dtype) for s in seeds]
-    train = (_stacked([(next(sets),) for sets in per_round], len(losses)) for _ in itertools.count())
-    net = stack([round_model(s, protocol.init, dtype=dtype) for s in seeds] * len(losses), needs_input_grad=False)
-    loss_fn = StackedLoss([loss for loss in losses for _ in seeds])
-    histories = fit_stacked(net, loss_fn, train, (x_test, y_test), protocol.epochs, protocol.lr, protocol.batch_size)
-    by_loss = {loss: histories[i * protocol.rounds : (i + 1) * protocol.rounds] for i, loss in enumerate(losses)}
-    return Results(protocol, by_loss, net, time.perf_counter() - start)
+    order = list(LOSSES)
+    # (arm, loss, round, seed) of every model, by loss: one group per loss in StackedLoss
+    models = sorted([(a, loss, r, s) for a, (p, losses) in enumerate(arms) for loss in losses
+                     for r, s in enumerate(p.seeds())], key=lambda m: order.index(m[1]))
+    first = arms[0][0]
+    data = {(s, arms[a][0].data) for a, _, _, s in models}
+    tests = {s: round_data(s, first.n, dtype)[1] for s, _ in data}
+    sets = {key: training_sets(key[0], first.n, key[1], dtype) for key in data}
+    x_test, y_test = _stacked([(tests[s],) for *_, s in models])
 
+    def epochs():
+        while True:
+            current = {key: next(it) for key, it in sets.items()}
+            yield _stacked([(current[s, arms[a][0].data],) for a, _, _, s in models])
+
+    net = stack([round_model(s, arms[a][0].init, dtype=dtype) for a, _, _, s in models], needs_input_grad=False)
+    loss_fn = StackedLoss([loss for _, loss, _, _ in models])
+    histories = fit_stacked(net, loss_fn, epochs(), (x_test, y_test), first.epochs, first.lr, first.batch_size)
+    seconds = time.perf_counter() - start
+    out = []
+    for a, (protocol, losses) in enumerate(arms):
+        index = {(loss, r): i for i, (b, loss, r, _) in enumerate(models) if b == a}
+        by_loss = {loss: [histories[index[loss, r]] for r in range(protocol.rounds)] for loss in losses}
+        out.append(Results(protocol, by_loss, net, seconds, {loss: index[loss, 0] for loss in losses}))
+    return out

@@ -126,8 +126,57 @@ def test_stacked_losses_match_minidl_losses(name):
 
 
 def test_stacked_losses_are_the_minidl_loss_classes():
-    assert LOSSES == {"mse": minidl.MSELoss, "ce": minidl.SoftmaxCrossEntropyLoss}
+    assert LOSSES == {"mse": minidl.MSELoss, "ce": minidl.SoftmaxCrossEntropyLoss, "mse-sum": minidl.MSELoss}
     assert isinstance(StackedLoss(["mse", "ce"]).losses["ce"], minidl.SoftmaxCrossEntropyLoss)
+    assert StackedLoss(["mse-sum"]).losses["mse-sum"].reduction == "sum"
+
+
+def test_a_summed_mse_group_is_the_sum_of_each_models_summed_loss():
+    scores = torch.randn(3, 5, 2, dtype=torch.float64, generator=minidl.seeded(0))
+    y = torch.randint(0, 2, (3, 5), generator=minidl.seeded(1))
+    losses, grad = StackedLoss(["mse-sum"] * 3)(scores, one_hot(y, 2, torch.float64))
+    for m in range(3):
+        loss_fn = minidl.MSELoss(reduction="sum")
+        assert losses[m].item() == pytest.approx(loss_fn(scores[m], y[m]).item(), rel=1e-12)
+        torch.testing.assert_close(grad[m], loss_fn.backward())  # not K times it, as for a mean
+
+
+def test_run_all_gives_each_arm_what_it_gives_alone():
+    # one stacked network for arms that differ in their initialisation, data reading, seeds and losses
+    common = {"epochs": 2, "n": 30, "lr": 0.01, "batch_size": 4}
+    arms = [(R.Protocol(rounds=2, seed=3, **common), ("mse", "ce")),
+            (R.Protocol(rounds=1, seed=5, init="xavier", data="per-epoch", **common), ("ce",)),
+            (R.Protocol(rounds=2, seed=3, **common), ("mse-sum",))]
+    together = R.run_all(arms, dtype=torch.float64)
+    for (protocol, losses), results in zip(arms, together, strict=True):
+        alone = R.run(protocol, losses, dtype=torch.float64)
+        assert results.protocol == protocol and list(results.histories) == list(losses)
+        for loss in losses:
+            for r in range(protocol.rounds):
+                for key in HISTORY_KEYS:
+                    expected = pytest.approx(getattr(alone.histories[loss][r], key), rel=1e-9, abs=1e-12)
+                    assert getattr(results.histories[loss][r], key) == expected, (protocol, loss, r, key)
+                for name, value in alone.model(loss, r).state_dict().items():
+                    torch.testing.assert_close(results.model(loss, r).state_dict()[name], value)
+    summed = together[2].table().splitlines()[-1]  # the report has no summed MSE to compare with
+    assert summed.startswith("MSE, summed") and "—" in summed
+
+
+def test_a_summed_mse_round_is_minidl_fit_with_the_summed_loss():
+    protocol = R.Protocol(rounds=1, epochs=2, n=30, lr=0.01, seed=4)
+    stacked = R.run(protocol, ("mse-sum",), dtype=torch.float64).histories["mse-sum"][0]
+    (train, test), model = R.round_data(4, 30, torch.float64), R.round_model(4, dtype=torch.float64)
+    loss_fn = minidl.MSELoss(reduction="sum")
+    alone = minidl.fit(model, loss_fn, minidl.SGD(model.param(), lr=protocol.lr), train, test, protocol.epochs)
+    assert stacked.test_loss == pytest.approx(alone.test_loss, rel=1e-9)
+    assert stacked.test_error == alone.test_error
+
+
+def test_run_all_refuses_arms_that_cannot_share_the_training_loop():
+    with pytest.raises(ValueError, match="run_all: the arms must share epochs, n, lr and batch_size"):
+        R.run_all([(R.Protocol(rounds=1, n=10), ("mse",)), (R.Protocol(rounds=1, n=10, lr=0.1), ("mse",))])
+    with pytest.raises(TypeError, match="run_all: arms must be a non-empty list"):
+        R.run_all([])
 
 
 def test_stacked_loss_groups_consecutive_models():
