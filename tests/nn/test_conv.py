@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minidl
-from minidl.nn.im2col import fold, windows
+from minidl.nn.im2col import fold, fold_rows, windows
 from minidl.verify import verify
 
 
@@ -135,6 +135,15 @@ def test_windows_is_a_view_and_fold_is_its_adjoint(gen):
     assert win.data_ptr() == x.data_ptr() and win.shape == (2, 3, 3, 2, 3, 5)
     g = torch.randn(win.shape, generator=gen, dtype=torch.float64)
     torch.testing.assert_close((fold(g, (7, 6), (2, 1)) * x).sum(), (g * win).sum())
+
+
+@pytest.mark.parametrize("stride", [(1, 1), (2, 1), (1, 3)])
+def test_fold_rows_is_fold_with_the_channels_last(stride, gen):
+    """fold_rows (Conv2d's col2im) adds what fold adds, laid out (N, H_out, W_out, kh, kw, C) → (N, H, W, C)."""
+    g = torch.randn(2, 3, 3, 2, 4, 3, generator=gen, dtype=torch.float64)  # (N, C, kh, kw, H_out, W_out)
+    size = ((4 - 1) * stride[0] + 3, (3 - 1) * stride[1] + 2)
+    rows = fold_rows(g.permute(0, 4, 5, 2, 3, 1), size, stride)
+    torch.testing.assert_close(rows.permute(0, 3, 1, 2), fold(g, size, stride))
 
 
 @pytest.mark.parametrize(
