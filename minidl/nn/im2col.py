@@ -75,7 +75,7 @@ def fold_rows(grad_rows: torch.Tensor, size: tuple[int, int], stride: tuple[int,
     out = grad_rows.new_zeros(n, size[0] * size[1], c)
     # Rows of C contiguous numbers: index_add_ adds them as vectors, several times faster than fold's
     # scatter_add_ of single numbers (measured for Conv2d's backward, bench/cases_cnn.py).
-    out.index_add_(1, pixel, grad_rows.reshape(n, -1, c))
+    out.index_add_(1, pixel, grad_rows.reshape(n, pixel.numel(), c))  # explicit sizes: 0 images reshape too
     return out.view(n, *size, c)
 
 

@@ -95,7 +95,8 @@ class MaxPool2d(Pool2d):
         n, c, h_out, w_out = grad_output.shape
         if self.tiles:
             grad_x = grad_output.new_zeros(n, c, *self.input_size)
-            grad_x.view(n, c, -1).scatter_(2, self.pixel, grad_output.reshape(n, c, -1))  # all to the winner
+            flat = (n, c, self.input_size[0] * self.input_size[1])  # explicit sizes: 0 images reshape too
+            grad_x.view(flat).scatter_(2, self.pixel, grad_output.reshape(n, c, h_out * w_out))  # all to the winner
             return grad_x
         grad_windows = grad_output.new_zeros(n, c, self.kernel_size[0] * self.kernel_size[1], h_out, w_out)
         grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))  # all to the winner

@@ -205,3 +205,10 @@ def test_first_layer_skips_the_input_gradient(gen):
     torch.testing.assert_close(conv.weight.grad, ref_w)
     torch.testing.assert_close(conv.bias.grad, ref_b)
     assert "needs_input_grad=False" in repr(conv)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_a_batch_of_no_images(stride):
+    conv = minidl.Conv2d(2, 3, 3, stride, padding=1)
+    out = conv(torch.randn(0, 2, 5, 5))
+    assert conv.backward(torch.zeros(out.shape)).shape == (0, 2, 5, 5)
