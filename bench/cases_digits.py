@@ -93,8 +93,8 @@ def digits_mlp(settings: Settings) -> dict[str, float]:
     "digits CNN conv8-pool-conv16-pool-linear, batch 32",
     [Ratio("minidl speed-up vs torch.nn", "torch.nn", "minidl", at_least=1.0)],
     threads=[1],
-    note="Conv2d by im2col + one batched GEMM, col2im by one scatter_add_; max pooling of tiling windows on a view "
-    "(no copy); torch.nn uses its own convolution kernels",
+    note="Conv2d by im2col + one batched GEMM, col2im by one index_add_ of channel rows; max pooling of tiling "
+    "windows on a view (no copy), backward one scatter; torch.nn uses its own convolution kernels",
 )
 def digits_cnn(settings: Settings) -> dict[str, float]:
     return interleaved(steps(digits.cnn), settings)

@@ -10,7 +10,7 @@ import torch
 from ..checks import check_grad, check_image, check_tensor, pair
 from ..module import Module
 from ..parameter import Parameter
-from .im2col import fold, pad, unpad, windows
+from .im2col import fold_rows, pad, unpad, windows
 
 
 class Conv2d(Module):
@@ -29,7 +29,7 @@ class Conv2d(Module):
 
         ∂ℓ/∂W_col = Σ_n G[n] X_col[n]ᵀ,   ∂ℓ/∂b = Σ_{n, columns} G[n],   ∂ℓ/∂X_col[n] = W_colᵀ G[n],
 
-    after which ``fold`` (col2im) adds each patch's gradient back to the pixels it was read from,
+    after which col2im (``fold_rows``) adds each patch's gradient back to the pixels it was read from,
     and the padding's share is dropped. Output size: ``H_out = ⌊(H + 2p_h − kh)/s_h⌋ + 1``.
 
     ``W`` has torch's layout ``(out_channels, in_channels, kh, kw)``. ``init="xavier"`` (the
@@ -98,10 +98,13 @@ class Conv2d(Module):
         self.bias.grad.add_(g.sum(dim=(0, 2)))  #                        ∂ℓ/∂b     += Σ_{n, columns} G  (2)
         if not self.needs_input_grad:
             return None
-        w_col = self.weight.value.reshape(self.out_channels, -1)
-        grad_cols = torch.bmm(w_col.T.expand(n, -1, -1), g)  #          ∂ℓ/∂X_col[n] = W_colᵀ G[n]      (2)
-        grad_patches = grad_cols.view(n, self.in_channels, *self.kernel_size, h_out, w_out)
-        return unpad(fold(grad_patches, self.padded_size, self.stride), self.padding)  # col2im; drop the padding
+        # Transposed, with W_col's columns ordered (a, b, c): each patch entry's C channels then lie side by side,
+        # and col2im adds them as rows (fold_rows), several times faster than single numbers (fold).
+        w_col = self.weight.value.permute(0, 2, 3, 1).reshape(self.out_channels, -1)
+        grad_cols = torch.matmul(g.transpose(1, 2), w_col)  #          (∂ℓ/∂X_col[n])ᵀ = G[n]ᵀ W_col  (2)
+        grad_rows = grad_cols.view(n, h_out, w_out, *self.kernel_size, self.in_channels)
+        grad_x = fold_rows(grad_rows, self.padded_size, self.stride)  # col2im: (N, H, W, C), channels last
+        return unpad(grad_x.permute(0, 3, 1, 2), self.padding)  #        as (N, C, H, W); drop the padding
 
     def param(self) -> list[Parameter]:
         return [self.weight, self.bias]

@@ -64,21 +64,27 @@ class MaxPool2d(Pool2d):
     elsewhere in the window; where windows overlap, an input collects from each window it won.
     On a tie the first maximal entry (in row-major order within the window) takes the gradient, as
     torch's ``max_pool2d`` on the CPU. Tiling windows: forward takes the maximum over ``b`` in each row
-    ``a`` of the window, then over the rows, keeping the first row that holds it; backward finds the
-    first ``b`` of that row that holds it, so the winner is the first in row-major order.
+    ``a`` of the window (with the first ``b`` that holds it), then over the rows, keeping the first row
+    that holds it, so the winner is the first in row-major order; backward scatters the gradient to the
+    winners' pixels, kept from forward.
     """
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
         super().__init__(kernel_size, stride)
-        self.blocks: torch.Tensor | None = None  # tiling windows: the view of x, and the row of each maximum
-        self.row: torch.Tensor | None = None
+        self.pixel: torch.Tensor | None = None  # tiling windows: the flat index of each window's winner in x
         self.argmax: torch.Tensor | None = None  # other windows: the index of each maximum
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         win = self.windows(self.check_input(x))
         if self.tiles:
-            self.blocks = win  # a view of x; backward finds the winner's b in the winning row
-            output, self.row = win.amax(dim=5).max(dim=3)  # (N, C, H_out, W_out): the max, the first row a
+            # max with indices over b, then over a: one pass over x, where a gather of the winning row and an
+            # argmax in backward read x twice more (profiled in bench/cases_cnn.py's network)
+            row_max, cols = win.max(dim=5)  # (N, C, H_out, kh, W_out): each row's maximum and its first b
+            output, row = row_max.max(dim=3)  # (N, C, H_out, W_out): the window's maximum and its first row a
+            col = cols.gather(3, row.unsqueeze(3)).squeeze(3)  # the first b of that row
+            (kh, kw), width = self.kernel_size, self.input_size[1]
+            h_out, w_out = output.shape[2:]
+            self.pixel = (row * width + col + corners(h_out, w_out, kh * width, kw, col.device)).flatten(2)
         else:
             output, self.argmax = win.max(dim=2)
         self.output_shape, self.like = tuple(output.shape), output.new_empty(0)
@@ -88,12 +94,9 @@ class MaxPool2d(Pool2d):
         grad_output = check_grad(type(self).__name__, self.output_shape, grad_output, like=self.like)
         n, c, h_out, w_out = grad_output.shape
         if self.tiles:
-            (kh, kw), width = self.kernel_size, self.input_size[1]
-            row = self.row[:, :, :, None, :, None].expand(n, c, h_out, 1, w_out, kw)
-            col = self.blocks.gather(3, row).argmax(dim=5).view(n, c, h_out, w_out)  # the first b in that row
-            pixel = (self.row * width + col + corners(h_out, w_out, kh * width, kw, col.device)).view(n, c, -1)
             grad_x = grad_output.new_zeros(n, c, *self.input_size)
-            grad_x.view(n, c, -1).scatter_(2, pixel, grad_output.reshape(n, c, -1))  # all to the winner
+            flat = (n, c, self.input_size[0] * self.input_size[1])  # explicit sizes: 0 images reshape too
+            grad_x.view(flat).scatter_(2, self.pixel, grad_output.reshape(n, c, h_out * w_out))  # all to the winner
             return grad_x
         grad_windows = grad_output.new_zeros(n, c, self.kernel_size[0] * self.kernel_size[1], h_out, w_out)
         grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))  # all to the winner

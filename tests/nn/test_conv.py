@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minidl
-from minidl.nn.im2col import fold, windows
+from minidl.nn.im2col import fold, fold_rows, windows
 from minidl.verify import verify
 
 
@@ -137,6 +137,15 @@ def test_windows_is_a_view_and_fold_is_its_adjoint(gen):
     torch.testing.assert_close((fold(g, (7, 6), (2, 1)) * x).sum(), (g * win).sum())
 
 
+@pytest.mark.parametrize("stride", [(1, 1), (2, 1), (1, 3)])
+def test_fold_rows_is_fold_with_the_channels_last(stride, gen):
+    """fold_rows (Conv2d's col2im) adds what fold adds, laid out (N, H_out, W_out, kh, kw, C) → (N, H, W, C)."""
+    g = torch.randn(2, 3, 3, 2, 4, 3, generator=gen, dtype=torch.float64)  # (N, C, kh, kw, H_out, W_out)
+    size = ((4 - 1) * stride[0] + 3, (3 - 1) * stride[1] + 2)
+    rows = fold_rows(g.permute(0, 4, 5, 2, 3, 1), size, stride)
+    torch.testing.assert_close(rows.permute(0, 3, 1, 2), fold(g, size, stride))
+
+
 @pytest.mark.parametrize(
     "x, message",
     [
@@ -196,3 +205,10 @@ def test_first_layer_skips_the_input_gradient(gen):
     torch.testing.assert_close(conv.weight.grad, ref_w)
     torch.testing.assert_close(conv.bias.grad, ref_b)
     assert "needs_input_grad=False" in repr(conv)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_a_batch_of_no_images(stride):
+    conv = minidl.Conv2d(2, 3, 3, stride, padding=1)
+    out = conv(torch.randn(0, 2, 5, 5))
+    assert conv.backward(torch.zeros(out.shape)).shape == (0, 2, 5, 5)

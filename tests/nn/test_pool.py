@@ -156,3 +156,11 @@ def test_tiling_windows_are_a_view(cls, gen):
     x = torch.randn(2, 3, 6, 5, generator=gen)
     assert cls(2).windows(x).data_ptr() == x.data_ptr() and cls(2).windows(x).shape == (2, 3, 3, 2, 2, 2)
     assert cls(2, stride=1).windows(x).data_ptr() != x.data_ptr()  # overlapping windows: the general path
+
+
+@pytest.mark.parametrize("cls", [minidl.MaxPool2d, minidl.AvgPool2d])
+@pytest.mark.parametrize("stride", [None, 1])
+def test_a_batch_of_no_images(cls, stride):
+    pool = cls(2, stride)
+    out = pool(torch.randn(0, 3, 4, 4))
+    assert pool.backward(torch.zeros(out.shape)).shape == (0, 3, 4, 4)
