@@ -53,6 +53,7 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_module_and_the_explorers_data(wheel):
     names = set(wheel.namelist())
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "minidl").rglob("*.py")}
@@ -93,6 +94,7 @@ def test_the_extras_agree_with_the_pins():
     assert {"torch", "jupyter-book", "matplotlib", "pytest"} <= set(checked)
 
 
+@pytest.mark.slow
 def test_the_notebooks_extra_covers_what_the_chapters_import():
     modules = set()
     for path in sorted((ROOT / "book").glob("*.ipynb")):

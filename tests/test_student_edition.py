@@ -44,6 +44,7 @@ def test_every_exercise_region_is_stubbed(edition):
     assert (out / "tools" / "student.py").read_bytes() == (ROOT / "tools" / "student.py").read_bytes()
 
 
+@pytest.mark.slow
 def test_every_check_fails_in_the_edition_nothing_is_pre_solved(edition):
     out, _ = edition
     done = run(out, "-m", "minidl", "check", "--report", "report.json")
@@ -56,12 +57,14 @@ def test_every_check_fails_in_the_edition_nothing_is_pre_solved(edition):
     assert len(done.stdout.splitlines()) == len(EXERCISES)
 
 
+@pytest.mark.slow
 def test_the_grader_fails_in_the_edition(edition):
     out, _ = edition
     done = run(out, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "linear", "tests/student")
     assert done.returncode == 1 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_a_cell_that_reaches_a_stub_says_so_in_one_line(edition, monkeypatch):
     """In a Jupyter kernel: the cell fails (so "Run all" stops there) with a one-line error, no traceback."""
     import nbformat

@@ -22,11 +22,13 @@ def check_jsonschema(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_the_workflow_is_valid():
     result = check_jsonschema(WORKFLOW)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_schema_check_catches_a_broken_workflow(tmp_path):
     broken = yaml.safe_load(WORKFLOW.read_text())
     broken["jobs"]["build"]["runs-on"] = {"label": 3}
