@@ -1,10 +1,15 @@
-"""minidl.book.glue: myst-nb's glue in the book build, a printed value where myst-nb is absent."""
+"""minidl.book.glue: myst-nb's glue in the book build, a printed value where myst-nb is absent, and the
+name bound in the notebook, where JupyterLab evaluates the prose's {eval} citations."""
+
+import re
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
 from minidl import book  # noqa: E402
@@ -30,6 +35,65 @@ def test_with_myst_nb_glue_is_myst_nbs(monkeypatch):
     book.glue("x", 1.5)
     book.glue("y", 2, display=True)
     assert calls == [("x", 1.5, False), ("y", 2, True)]
+
+
+def test_glue_binds_the_name_in_the_notebook(monkeypatch):
+    ns = {"width": 100}
+    monkeypatch.setattr(book, "_user_ns", lambda: ns)
+    monkeypatch.setattr(book, "_myst_glue", lambda name, value, display: None)
+    book.glue("lin_err", 0.25)
+    book.glue("width", 100)  # the variable itself, glued: nothing changes
+    book.glue("fig-a", "a figure")  # not a Python name: {eval} cannot cite it, nothing to bind
+    assert ns == {"width": 100, "lin_err": 0.25}
+
+
+def test_glue_never_overwrites_a_variable_with_another_value(monkeypatch):
+    ns = {"eps": 1.1920928955078125e-07}
+    monkeypatch.setattr(book, "_user_ns", lambda: ns)
+    monkeypatch.setattr(book, "_myst_glue", lambda name, value, display: None)
+    with pytest.raises(ValueError, match=r"glue: 'eps' is already a variable of this notebook.*'eps_shown'"):
+        book.glue("eps", 1.19e-07)
+    assert ns["eps"] == 1.1920928955078125e-07
+
+
+def test_outside_ipython_nothing_is_bound():
+    assert book._user_ns() is None  # pytest is no IPython kernel
+
+
+def test_a_citation_is_the_glued_text_or_its_format():
+    glued = {"err": "0.123456", "tiny": "'2.8e-17'", "n": "15"}
+    assert book.cited("err", glued) == "0.123456"
+    assert book.cited('format(err, ".2f")', glued) == "'0.12'"  # a str, as the kernel returns it
+    assert book.cited('format(n, ".1e")', glued) == "'1.5e+01'"
+    assert [book.shown(book.cited(e, glued)) for e in ("err", "tiny", 'format(err, ".1f")')] == ["0.123456",
+                                                                                               "2.8e-17", "0.1"]
+    with pytest.raises(ValueError, match="'lr' is not glued in this notebook"):
+        book.cited("lr", glued)
+    with pytest.raises(ValueError, match="a glued name or format"):
+        book.cited("err * 100", glued)
+
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_citation_shows_its_glued_value_in_jupyterlab(path):
+    """Each {eval} of the prose is glued, and the cell's user_expressions (what JupyterLab shows) hold its value."""
+    nb = nbformat.read(path, as_version=4)
+    glued = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if record:
+                glued[record["name"]] = output["data"][f"{record['mime_prefix']}text/plain"]
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        assert "{glue:text}" not in cell.source, "JupyterLab shows the key: cite it with {eval}"
+        wanted = [(e, book.cited(e, glued)) for e in re.findall(r"\{eval\}`([^`]+)`", cell.source)]
+        stored = [(e["expression"], e["result"]["data"]["text/plain"])
+                  for e in cell.metadata.get("user_expressions", [])]
+        assert stored == wanted, f"{path.name} cell {cell.id}: run tools/notebook_fixups.py"
 
 
 def test_a_name_that_is_not_a_string_is_refused():
