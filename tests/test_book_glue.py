@@ -115,3 +115,29 @@ def test_the_package_map_lists_every_module_with_a_whole_first_sentence():
         assert sentence.endswith((".", ")")), row
     linear = next(row for row in table if "minidl/nn/linear.py" in row)
     assert "eq. (1) and (2)" in linear  # an abbreviation's full stop does not end the sentence
+
+
+def test_the_kernel_evaluates_a_citation_as_the_stored_metadata_says(tmp_path):
+    """What JupyterLab asks the kernel when the reader runs a markdown cell equals what the tools store."""
+    from jupyter_client.manager import start_new_kernel
+
+    glued = {}
+
+    def record(msg):  # the glue records, as the notebook's outputs keep them
+        meta = msg["content"].get("metadata", {}).get("scrapbook")
+        if meta:
+            glued[meta["name"]] = msg["content"]["data"][f"{meta['mime_prefix']}text/plain"]
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        kc.execute_interactive('from minidl.book import glue\nerr = 0.12345\nglue("demo_err", round(err, 2))\n'
+                               'glue("demo_tiny", f"{err / 1e16:.1e}")', timeout=60, output_hook=record)
+        expressions = {"0": "demo_err", "1": 'format(demo_err, ".1e")', "2": "demo_tiny"}
+        reply = kc.execute_interactive("", user_expressions=expressions, timeout=60)["content"]["user_expressions"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert sorted(glued) == ["demo_err", "demo_tiny"]
+    for key, expression in expressions.items():
+        assert reply[key]["status"] == "ok", reply[key]
+        assert reply[key]["data"]["text/plain"] == book.cited(expression, glued)
