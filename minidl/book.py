@@ -56,6 +56,9 @@ def _user_ns() -> dict | None:
     return None if shell is None else shell.user_ns
 
 
+_bound: dict[str, object] = {}  # what glue bound, by name: glue may replace its own values
+
+
 def _same(a, b) -> bool:
     if a is b:
         return True
@@ -74,11 +77,12 @@ def _bind(name: str, value) -> None:
     ns = _user_ns()
     if ns is None:
         return
-    if name in ns and not _same(ns[name], value):
+    glued_before = name in _bound and ns.get(name) is _bound[name]  # a cell run again: glue anew
+    if name in ns and not glued_before and not _same(ns[name], value):
         raise ValueError(f"glue: {name!r} is already a variable of this notebook, holding {ns[name]!r}, and "
                          f"the glued value is {value!r}; binding it would change the code that uses {name!r}. "
                          f"Glue it under another name, e.g. glue({name + '_shown'!r}, ...)")
-    ns[name] = value
+    ns[name] = _bound[name] = value
 
 
 #: What the prose may cite with ``{eval}``: a glued name, or ``format(name, "spec")``.

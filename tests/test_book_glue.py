@@ -56,6 +56,18 @@ def test_glue_never_overwrites_a_variable_with_another_value(monkeypatch):
     assert ns["eps"] == 1.1920928955078125e-07
 
 
+def test_a_cell_run_again_glues_its_new_value(monkeypatch):
+    ns = {}
+    monkeypatch.setattr(book, "_user_ns", lambda: ns)
+    monkeypatch.setattr(book, "_myst_glue", lambda name, value, display: None)
+    book.glue("lin_rerun", 0.25)
+    book.glue("lin_rerun", 0.5)  # the reader changed the code above and ran the cell again
+    assert ns["lin_rerun"] == 0.5
+    ns["lin_rerun"] = 3  # but the code assigned the name itself since: that is the notebook's variable
+    with pytest.raises(ValueError, match="already a variable"):
+        book.glue("lin_rerun", 0.75)
+
+
 def test_outside_ipython_nothing_is_bound():
     assert book._user_ns() is None  # pytest is no IPython kernel
 
