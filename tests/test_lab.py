@@ -6,7 +6,7 @@ the linear and the softmax one, which hold the report's equations (1)-(4). In ea
 
 * the math is rendered (KaTeX) and no raw ``{eq}``, ``$$`` or "Unknown Directive" is left in the rendered text;
 * each labelled equation shows the book's number (the report's, for (1)-(5)), and no unlabelled display a number;
-* each figure cell (``mystnb.figure``) shows an image;
+* each figure cell (``mystnb.figure``) shows an image, and its caption the figure's number in the book;
 * every solution is collapsed;
 * no glued number shows its key: each ``{eval}`key``` shows the value stored in its cell's ``user_expressions``.
 
@@ -177,6 +177,15 @@ def test_each_figure_shows_an_image(chapters, name):
     assert wanted, f"{name} has no figure cell"
     missing = [code[i].metadata["mystnb"]["figure"]["name"] for i in wanted if not chapters[name]["figures"][i]]
     assert not missing, f"{name}: figures with no image in JupyterLab (re-execute the notebook): {missing}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_each_figure_caption_has_the_books_number(chapters, name):
+    path = ROOT / "book" / f"{name}.ipynb"
+    count = len(fixups.figures(nbformat.read(path, as_version=4)))
+    first = fixups.figure_starts()[path.resolve()]
+    missing = [n for n in range(first, first + count) if f"Fig. {n}." not in chapters[name]["text"]]
+    assert count and not missing, f"{name}: captions without their number in the book: {missing}"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -85,8 +85,8 @@ def test_the_figure_block_conversion_splits_a_cell_with_two_figures():
     fixups.convert_figure_blocks(nb, Path("x.ipynb"))
     fixups.sync_caption_cells(nb)
     kinds = [(c.cell_type, re.sub(r"\s+", " ", c.source)[:20]) for c in nb.cells]
-    assert kinds == [("code", "fig = 1 plt.show()"), ("markdown", "**Figure** (fig-a). "), ("markdown", "Text a."),
-                     ("code", "fig = 2 plt.show()"), ("markdown", "**Figure** (fig-b). "), ("markdown", "Text b.")]
+    assert kinds == [("code", "fig = 1 plt.show()"), ("markdown", "**Fig. 1.** Caption "), ("markdown", "Text a."),
+                     ("code", "fig = 2 plt.show()"), ("markdown", "**Fig. 2.** Caption "), ("markdown", "Text b.")]
     assert nb.cells[3].metadata["mystnb"]["figure"] == {"name": "fig-b", "caption": "Caption b."}
 
 

@@ -14,7 +14,9 @@ What it does, per notebook:
    (cell metadata `mystnb.figure`: name and caption; myst-nb renders its output as the numbered, captioned,
    referenceable figure), the cell shows the figure (`plt.show()` instead of glue + `plt.close`), so that
    it appears in the notebook too. A markdown cell (id `<name>-caption`, tagged `remove-cell`) after it
-   carries the caption for JupyterLab and Colab. A cell that draws two figures is split in two, one per
+   carries the caption for JupyterLab and Colab, with the figure's number in the book ("Fig. 4."), counted
+   over the notebooks of _toc.yml in order as the book numbers figures (jupyterlab-myst cannot number a
+   figure that is a code cell's output). A cell that draws two figures is split in two, one per
    figure; a markdown cell with a figure block in its middle is split at the block.
 4. Equations: JupyterLab (jupyterlab-myst) numbers every display per notebook, the book only the labelled
    ones, across the whole book. So an unlabelled `$$ ... $$` becomes `\\begin{equation*} ... \\end{equation*}`
@@ -166,8 +168,8 @@ def split_markdown_at_figure_blocks(nb) -> None:
         i += 1
 
 
-def caption_cell_source(name: str, caption: str) -> str:
-    return f"**Figure** ({name}). {caption}"
+def caption_cell_source(number: int, caption: str) -> str:
+    return f"**Fig. {number}.** {caption}"
 
 
 def convert_figure_blocks(nb, path: Path) -> None:
@@ -208,18 +210,26 @@ def convert_figure_blocks(nb, path: Path) -> None:
             nb.cells.pop(i)
 
 
-def sync_caption_cells(nb) -> None:
-    """Each figure cell is followed by its caption for JupyterLab, taken from the cell's figure options."""
+def figures(nb) -> list[dict]:
+    return [c.metadata["mystnb"]["figure"] for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("mystnb", {}).get("figure")]
+
+
+def sync_caption_cells(nb, first: int = 1) -> None:
+    """Each figure cell is followed by its caption for JupyterLab, taken from the cell's figure options, and
+    numbered as the book numbers it (``first``: the book's number of the notebook's first figure)."""
+    number = first - 1
     for cell in list(nb.cells):
         figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
         if not figure:
             continue
+        number += 1
         cap_id = f"{figure['name']}-caption"[:64]
         j = index_of(nb, cap_id)
         if j is not None:
             nb.cells.pop(j)
         at = index_of(nb, cell.id) + 1
-        nb.cells.insert(at, new_cell("markdown", caption_cell_source(figure["name"], figure["caption"]), cap_id,
+        nb.cells.insert(at, new_cell("markdown", caption_cell_source(number, figure["caption"]), cap_id,
                                      ["remove-cell"]))
 
 
@@ -401,14 +411,16 @@ def fill_user_expressions(nb) -> None:
             cell.metadata.pop("user_expressions", None)
 
 
-def fix(path: Path, start: int, url: str) -> bool:
+def fix(path: Path, start: int, url: str, first_figure: int | None = None) -> bool:
     nb = nbformat.read(path, as_version=4)
     before = nbformat.writes(nb)
     fix_imports(nb)
     split_code_cells_with_two_figures(nb)
     split_markdown_at_figure_blocks(nb)
     convert_figure_blocks(nb, path)
-    sync_caption_cells(nb)
+    if first_figure is None:
+        first_figure = figure_starts().get(path.resolve(), 1)
+    sync_caption_cells(nb, first_figure)
     unnumber_unlabelled(nb)
     page_fixes(nb, path)
     hide_boilerplate(nb)
@@ -437,13 +449,22 @@ def equation_starts() -> dict[Path, int]:
     return starts
 
 
+def figure_starts() -> dict[Path, int]:
+    """The book numbers figures across all pages in _toc.yml order too (Fig. 1 is the intro's)."""
+    starts, count = {}, 0
+    for path in toc_notebooks():
+        starts[path.resolve()] = count + 1
+        count += len(figures(nbformat.read(path, as_version=4)))
+    return starts
+
+
 def main(argv: list[str]) -> int:
     url = repository_url()
     paths = [Path(a).resolve() for a in argv] or toc_notebooks()
     # equation* first everywhere, so that the counts below see only the labelled displays
-    starts = equation_starts()
+    starts, fig_starts = equation_starts(), figure_starts()
     for path in paths:
-        changed = fix(path, starts.get(path.resolve(), 1), url)
+        changed = fix(path, starts.get(path.resolve(), 1), url, fig_starts.get(path.resolve(), 1))
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {'fixed' if changed else 'unchanged'}")
     return 0
 
