@@ -153,3 +153,23 @@ def test_the_kernel_evaluates_a_citation_as_the_stored_metadata_says(tmp_path):
     for key, expression in expressions.items():
         assert reply[key]["status"] == "ok", reply[key]
         assert reply[key]["data"]["text/plain"] == book.cited(expression, glued)
+
+
+@pytest.mark.xfail(strict=True, reason="108 citations come before the cell that glues them (a number announced "
+                   "ahead, a solution above its check): JupyterLab shows them from the stored user_expressions, "
+                   "but Run All evaluates each markdown cell when it is reached, and these show a NameError")
+def test_no_citation_comes_before_its_glue():
+    early = {}
+    for path in sorted(BOOK.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        glued_at = {}
+        for i, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                record = output.get("metadata", {}).get("scrapbook")
+                if record:
+                    glued_at.setdefault(record["name"], i)
+        found = [(cell.id, name) for i, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
+                 for name in re.findall(r"\{eval\}`(?:format\()?(\w+)", cell.source) if glued_at.get(name, -1) > i]
+        if found:
+            early[path.name] = found
+    assert not early, f"cited before glued: {early}"
