@@ -12,11 +12,19 @@ with ``--warningiserror``). Loaded by _config.yml (``sphinx.local_extensions``).
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from docutils import nodes
 from myst_nb.core.variables import create_warning
 from myst_nb.ext.utils import RoleBase
 
-from minidl.book import cited, shown
+# minidl/book.py alone: `import minidl` would import torch, seconds of every build for two small functions
+_BOOK = Path(__file__).resolve().parents[2] / "minidl" / "book.py"
+_spec = importlib.util.spec_from_file_location("minidl_book", _BOOK)
+_book = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_book)
+cited, shown = _book.cited, _book.shown
 
 
 class EvalGlueRole(RoleBase):
