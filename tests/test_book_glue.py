@@ -1,10 +1,15 @@
-"""minidl.book.glue: myst-nb's glue in the book build, a printed value where myst-nb is absent."""
+"""minidl.book.glue: myst-nb's glue in the book build, a printed value where myst-nb is absent, and the
+name bound in the notebook, where JupyterLab evaluates the prose's {eval} citations."""
+
+import re
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
 from minidl import book  # noqa: E402
@@ -32,6 +37,77 @@ def test_with_myst_nb_glue_is_myst_nbs(monkeypatch):
     assert calls == [("x", 1.5, False), ("y", 2, True)]
 
 
+def test_glue_binds_the_name_in_the_notebook(monkeypatch):
+    ns = {"width": 100}
+    monkeypatch.setattr(book, "_user_ns", lambda: ns)
+    monkeypatch.setattr(book, "_myst_glue", lambda name, value, display: None)
+    book.glue("lin_err", 0.25)
+    book.glue("width", 100)  # the variable itself, glued: nothing changes
+    book.glue("fig-a", "a figure")  # not a Python name: {eval} cannot cite it, nothing to bind
+    assert ns == {"width": 100, "lin_err": 0.25}
+
+
+def test_glue_never_overwrites_a_variable_with_another_value(monkeypatch):
+    ns = {"eps": 1.1920928955078125e-07}
+    monkeypatch.setattr(book, "_user_ns", lambda: ns)
+    monkeypatch.setattr(book, "_myst_glue", lambda name, value, display: None)
+    with pytest.raises(ValueError, match=r"glue: 'eps' is already a variable of this notebook.*'eps_shown'"):
+        book.glue("eps", 1.19e-07)
+    assert ns["eps"] == 1.1920928955078125e-07
+
+
+def test_a_cell_run_again_glues_its_new_value(monkeypatch):
+    ns = {}
+    monkeypatch.setattr(book, "_user_ns", lambda: ns)
+    monkeypatch.setattr(book, "_myst_glue", lambda name, value, display: None)
+    book.glue("lin_rerun", 0.25)
+    book.glue("lin_rerun", 0.5)  # the reader changed the code above and ran the cell again
+    assert ns["lin_rerun"] == 0.5
+    ns["lin_rerun"] = 3  # but the code assigned the name itself since: that is the notebook's variable
+    with pytest.raises(ValueError, match="already a variable"):
+        book.glue("lin_rerun", 0.75)
+
+
+def test_outside_ipython_nothing_is_bound():
+    assert book._user_ns() is None  # pytest is no IPython kernel
+
+
+def test_a_citation_is_the_glued_text_or_its_format():
+    glued = {"err": "0.123456", "tiny": "'2.8e-17'", "n": "15"}
+    assert book.cited("err", glued) == "0.123456"
+    assert book.cited('format(err, ".2f")', glued) == "'0.12'"  # a str, as the kernel returns it
+    assert book.cited('format(n, ".1e")', glued) == "'1.5e+01'"
+    assert [book.shown(book.cited(e, glued)) for e in ("err", "tiny", 'format(err, ".1f")')] == ["0.123456",
+                                                                                               "2.8e-17", "0.1"]
+    with pytest.raises(ValueError, match="'lr' is not glued in this notebook"):
+        book.cited("lr", glued)
+    with pytest.raises(ValueError, match="a glued name or format"):
+        book.cited("err * 100", glued)
+
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_citation_shows_its_glued_value_in_jupyterlab(path):
+    """Each {eval} of the prose is glued, and the cell's user_expressions (what JupyterLab shows) hold its value."""
+    nb = nbformat.read(path, as_version=4)
+    glued = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if record:
+                glued[record["name"]] = output["data"][f"{record['mime_prefix']}text/plain"]
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        assert "{glue:text}" not in cell.source, "JupyterLab shows the key: cite it with {eval}"
+        wanted = [(e, book.cited(e, glued)) for e in re.findall(r"\{eval\}`([^`]+)`", cell.source)]
+        stored = [(e["expression"], e["result"]["data"]["text/plain"])
+                  for e in cell.metadata.get("user_expressions", [])]
+        assert stored == wanted, f"{path.name} cell {cell.id}: run tools/notebook_fixups.py"
+
+
 def test_a_name_that_is_not_a_string_is_refused():
     with pytest.raises(TypeError, match="glue: the name must be a non-empty string"):
         book.glue(3, 1)
@@ -51,3 +127,49 @@ def test_the_package_map_lists_every_module_with_a_whole_first_sentence():
         assert sentence.endswith((".", ")")), row
     linear = next(row for row in table if "minidl/nn/linear.py" in row)
     assert "eq. (1) and (2)" in linear  # an abbreviation's full stop does not end the sentence
+
+
+def test_the_kernel_evaluates_a_citation_as_the_stored_metadata_says(tmp_path):
+    """What JupyterLab asks the kernel when the reader runs a markdown cell equals what the tools store."""
+    from jupyter_client.manager import start_new_kernel
+
+    glued = {}
+
+    def record(msg):  # the glue records, as the notebook's outputs keep them
+        meta = msg["content"].get("metadata", {}).get("scrapbook")
+        if meta:
+            glued[meta["name"]] = msg["content"]["data"][f"{meta['mime_prefix']}text/plain"]
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        kc.execute_interactive('from minidl.book import glue\nerr = 0.12345\nglue("demo_err", round(err, 2))\n'
+                               'glue("demo_tiny", f"{err / 1e16:.1e}")', timeout=60, output_hook=record)
+        expressions = {"0": "demo_err", "1": 'format(demo_err, ".1e")', "2": "demo_tiny"}
+        reply = kc.execute_interactive("", user_expressions=expressions, timeout=60)["content"]["user_expressions"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert sorted(glued) == ["demo_err", "demo_tiny"]
+    for key, expression in expressions.items():
+        assert reply[key]["status"] == "ok", reply[key]
+        assert reply[key]["data"]["text/plain"] == book.cited(expression, glued)
+
+
+@pytest.mark.xfail(strict=True, reason="108 citations come before the cell that glues them (a number announced "
+                   "ahead, a solution above its check): JupyterLab shows them from the stored user_expressions, "
+                   "but Run All evaluates each markdown cell when it is reached, and these show a NameError")
+def test_no_citation_comes_before_its_glue():
+    early = {}
+    for path in sorted(BOOK.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        glued_at = {}
+        for i, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                record = output.get("metadata", {}).get("scrapbook")
+                if record:
+                    glued_at.setdefault(record["name"], i)
+        found = [(cell.id, name) for i, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
+                 for name in re.findall(r"\{eval\}`(?:format\()?(\w+)", cell.source) if glued_at.get(name, -1) > i]
+        if found:
+            early[path.name] = found
+    assert not early, f"cited before glued: {early}"

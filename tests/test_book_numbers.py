@@ -1,10 +1,11 @@
 """The book's promise, "every number in the text is computed by the page itself", enforced.
 
 Every markdown cell of ``book/*.ipynb`` is scanned for numbers typed in the prose. Numbers inside
-math (``$...$``, ``$$...$$``), inside roles (``{glue:text}`...```, ``{eq}`...```, ``{cite}`...```, ...),
-inside code (inline or fenced) and inside link targets do not count: math states formulas, glue
-carries computed values, code is code. What is left must be glued, or be one of the few numbers
-that are names rather than measurements (``ALLOWED`` below, each with its reason).
+math (``$...$``, ``$$...$$``), inside roles (``{eval}`...```, ``{eq}`...```, ``{cite}`...```, ...),
+inside code (inline or fenced) and inside link targets do not count: math states formulas, ``{eval}``
+cites a glued, computed value (tests/test_book_glue.py checks that each one is glued), code is code.
+What is left must be glued, or be one of the few numbers that are names rather than measurements
+(``ALLOWED`` below, each with its reason).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ STRIP = [
     (re.compile(r"\$\$.*?\$\$(\s*\([\w-]+\))?", re.S), "display math"),
     (re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S), "display math (an unnumbered equation* environment)"),
     (re.compile(r"(?<!\\)\$.+?(?<!\\)\$", re.S), "inline math"),
-    (re.compile(r"\{[\w:-]+\}`[^`]*`"), "role: glue, eq, numref, doc, ref, cite"),
+    (re.compile(r"\{[\w:-]+\}`[^`]*`"), "role: eval (a glued value), eq, numref, doc, ref, cite"),
     (re.compile(r"`[^`]*`"), "inline code"),
     (re.compile(r"\]\([^)]*\)"), "link target"),
     (re.compile(r"^\(?[\w-]+\)=\s*$", re.M), "label"),
@@ -95,6 +96,7 @@ CELLS = list(markdown_cells())
 def test_the_scanner_finds_typed_numbers_and_ignores_computed_ones():
     assert typed_numbers("it takes 1000 points and 3.5 s, 12%") == ["1000", "3.5", "12%"]
     assert typed_numbers("error {glue:text}`err:.1f`% at $N = 100$, `lr=0.1`, eq. (2), chapter 3") == []
+    assert typed_numbers('error {eval}`format(err, ".1f")`% of {eval}`n_2`, eq. (2)') == []
     assert typed_numbers("the 2-25-25-25-2 network (Polyak 1964)\n```python\nx = 42\n```") == []
     assert typed_numbers(":::{exercise}\n:label: ex-1\nRun it 7 times.\n:::") == ["7"]
 

@@ -6,8 +6,9 @@ the linear and the softmax one, which hold the report's equations (1)-(4). In ea
 
 * the math is rendered (KaTeX) and no raw ``{eq}``, ``$$`` or "Unknown Directive" is left in the rendered text;
 * each labelled equation shows the book's number (the report's, for (1)-(5)), and no unlabelled display a number;
-* each figure cell (``mystnb.figure``) shows an image;
-* every solution is collapsed.
+* each figure cell (``mystnb.figure``) shows an image, and its caption the figure's number in the book;
+* every solution is collapsed;
+* no glued number shows its key: each ``{eval}`key``` shows the value stored in its cell's ``user_expressions``.
 
 The notebooks are tested with their committed outputs, as a learner gets them; ``MINIDL_LAB_NOTEBOOKS=DIR``
 tests executed copies in DIR instead. Screenshots go to ``_build/screenshots/lab-<chapter>.png``.
@@ -179,6 +180,15 @@ def test_each_figure_shows_an_image(chapters, name):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
+def test_each_figure_caption_has_the_books_number(chapters, name):
+    path = ROOT / "book" / f"{name}.ipynb"
+    count = len(fixups.figures(nbformat.read(path, as_version=4)))
+    first = fixups.figure_starts()[path.resolve()]
+    missing = [n for n in range(first, first + count) if f"Fig. {n}." not in chapters[name]["text"]]
+    assert count and not missing, f"{name}: captions without their number in the book: {missing}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_solutions_are_collapsed(chapters, name):
     nb = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
     solutions = sum(c.source.count("{solution}") for c in nb.cells if c.cell_type == "markdown")
@@ -188,7 +198,6 @@ def test_solutions_are_collapsed(chapters, name):
     assert not any(d["open"] for d in chapters[name]["details"])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11, not done: {glue:text} shows its key in JupyterLab (see README)")
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_no_glue_key_is_shown(chapters, name):
     nb = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)

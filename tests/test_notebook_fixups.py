@@ -85,6 +85,33 @@ def test_the_figure_block_conversion_splits_a_cell_with_two_figures():
     fixups.convert_figure_blocks(nb, Path("x.ipynb"))
     fixups.sync_caption_cells(nb)
     kinds = [(c.cell_type, re.sub(r"\s+", " ", c.source)[:20]) for c in nb.cells]
-    assert kinds == [("code", "fig = 1 plt.show()"), ("markdown", "**Figure** (fig-a). "), ("markdown", "Text a."),
-                     ("code", "fig = 2 plt.show()"), ("markdown", "**Figure** (fig-b). "), ("markdown", "Text b.")]
+    assert kinds == [("code", "fig = 1 plt.show()"), ("markdown", "**Fig. 1.** Caption "), ("markdown", "Text a."),
+                     ("code", "fig = 2 plt.show()"), ("markdown", "**Fig. 2.** Caption "), ("markdown", "Text b.")]
     assert nb.cells[3].metadata["mystnb"]["figure"] == {"name": "fig-b", "caption": "Caption b."}
+
+
+def test_glued_numbers_are_cited_with_eval_and_filled_for_jupyterlab():
+    record = {"scrapbook": {"name": "eps", "mime_prefix": "application/papermill.record/"}}
+    code = nbformat.v4.new_code_cell('eps = 1.1920929e-07\nglue("eps", float(f"{eps:.3g}"), display=False)\n'
+                                     'err = 0.123\nglue("err", err, display=False)',
+                                     outputs=[nbformat.v4.new_output("display_data", {"application/papermill."
+                                              "record/text/plain": "1.19e-07"}, metadata=record)])
+    code.metadata["mystnb"] = {"figure": {"name": "fig-a", "caption": "Within {glue:text}`eps:.1e`."}}
+    prose = nbformat.v4.new_markdown_cell("Off by {glue:text}`err`, at least {glue:text}`eps`.")
+    nb = nbformat.v4.new_notebook(cells=[code, prose])
+    fixups.cite_with_eval(nb)
+    fixups.rename_shadowing_keys(nb)
+    fixups.fill_user_expressions(nb)
+    # eps is a variable of the notebook, glued rounded: binding the key would change it, so it is renamed
+    assert 'glue("eps_cited", float' in code.source and 'glue("err", err,' in code.source
+    assert prose.source == "Off by {eval}`err`, at least {eval}`eps_cited`."
+    assert code.metadata["mystnb"]["figure"]["caption"] == 'Within {eval}`format(eps_cited, ".1e")`.'
+    assert code.outputs[0].metadata["scrapbook"]["name"] == "eps_cited"
+    # err has no glued output yet (not executed since): JupyterLab gets only what the outputs hold
+    assert prose.metadata["user_expressions"] == [
+        {"expression": "eps_cited", "result": {"status": "ok", "data": {"text/plain": "1.19e-07"}, "metadata": {}}}]
+    before = nbformat.writes(nb)
+    fixups.cite_with_eval(nb)
+    fixups.rename_shadowing_keys(nb)
+    fixups.fill_user_expressions(nb)
+    assert nbformat.writes(nb) == before

@@ -2,7 +2,9 @@
 
 Each notebook runs in a fresh kernel from its own folder, with one thread and a fixed hash seed
 (the Makefile exports OMP_NUM_THREADS=1 and PYTHONHASHSEED=0). Timing metadata is dropped so
-that a re-run changes only what the computation changed. Widget state is not saved.
+that a re-run changes only what the computation changed. Widget state is not saved. Each markdown cell's
+`user_expressions` (the values of its {eval} citations, which JupyterLab shows) is refilled from the new
+glued outputs (`tools/notebook_fixups.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script, this file's folder is on the path, not the repository
+    sys.path.insert(0, str(ROOT))
+from tools.notebook_fixups import fill_user_expressions  # noqa: E402
 
 
 def execute(path: Path, timeout: int = 600) -> float:
@@ -27,6 +34,7 @@ def execute(path: Path, timeout: int = 600) -> float:
     elapsed = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    fill_user_expressions(nb)
     nbformat.write(nb, path)
     return elapsed
 

@@ -49,8 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=ROOT / (config.get("cache") or "_build/.jupyter_cache"))
     parser.add_argument("--timeout", type=int, default=config.get("timeout", 300), help="seconds per cell")
-    args = parser.parse_args(argv)
-
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="processes (%(default)s)")
     args = parser.parse_args(argv)
 

@@ -14,7 +14,9 @@ What it does, per notebook:
    (cell metadata `mystnb.figure`: name and caption; myst-nb renders its output as the numbered, captioned,
    referenceable figure), the cell shows the figure (`plt.show()` instead of glue + `plt.close`), so that
    it appears in the notebook too. A markdown cell (id `<name>-caption`, tagged `remove-cell`) after it
-   carries the caption for JupyterLab and Colab. A cell that draws two figures is split in two, one per
+   carries the caption for JupyterLab and Colab, with the figure's number in the book ("Fig. 4."), counted
+   over the notebooks of _toc.yml in order as the book numbers figures (jupyterlab-myst cannot number a
+   figure that is a code cell's output). A cell that draws two figures is split in two, one per
    figure; a markdown cell with a figure block in its middle is split at the block.
 4. Equations: JupyterLab (jupyterlab-myst) numbers every display per notebook, the book only the labelled
    ones, across the whole book. So an unlabelled `$$ ... $$` becomes `\\begin{equation*} ... \\end{equation*}`
@@ -24,10 +26,20 @@ What it does, per notebook:
 5. HTML reading: the set-up cell (the imports) and the cells that draw figures are tagged `hide-input`.
 6. Two pages: the intro's package map comes from `minidl.book.package_map()`; the linear chapter's glue
    loop no longer prints every key.
+7. Numbers in the prose: JupyterLab shows a `{glue:text}` role as its key, so the prose (and each figure's
+   caption) cites glued values with MyST's `{eval}` role instead: {glue:text}`k` becomes {eval}`k`, and
+   {glue:text}`k:.1f` becomes {eval}`format(k, ".1f")`. `minidl.book.glue` binds `k` in the notebook, so a
+   key that the notebook's code also assigns, glued with another value (`glue("eps", round(eps, 3))`), is
+   renamed `k_cited` (in the glue call, its recorded output and the prose): binding it would change the
+   code after it.
+   Each markdown cell's `user_expressions` metadata (what jupyterlab-myst shows before any cell runs, and
+   refills when the reader runs the cell) is filled from the glued outputs of the notebook as committed:
+   the same text the HTML book renders (book/_ext/eval_glue.py). An unexecuted notebook gets none.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from pathlib import Path
@@ -62,10 +74,14 @@ def repository_url() -> str:
     return config["repository"]["url"].rstrip("/")
 
 
-def toc_notebooks() -> list[Path]:
-    """The book's notebooks in reading order, as ``tools/pdf.py`` reads ``_toc.yml``."""
+def on_path() -> None:
     if str(ROOT) not in sys.path:  # run as a script, this file's folder is on the path, not the repository
         sys.path.insert(0, str(ROOT))
+
+
+def toc_notebooks() -> list[Path]:
+    """The book's notebooks in reading order, as ``tools/pdf.py`` reads ``_toc.yml``."""
+    on_path()
     from tools.pdf import toc_pages
 
     return [ROOT / f"{p}.ipynb" for p in toc_pages(ROOT / "_toc.yml") if (ROOT / f"{p}.ipynb").is_file()]
@@ -152,8 +168,8 @@ def split_markdown_at_figure_blocks(nb) -> None:
         i += 1
 
 
-def caption_cell_source(name: str, caption: str) -> str:
-    return f"**Figure** ({name}). {caption}"
+def caption_cell_source(number: int, caption: str) -> str:
+    return f"**Fig. {number}.** {caption}"
 
 
 def convert_figure_blocks(nb, path: Path) -> None:
@@ -194,18 +210,26 @@ def convert_figure_blocks(nb, path: Path) -> None:
             nb.cells.pop(i)
 
 
-def sync_caption_cells(nb) -> None:
-    """Each figure cell is followed by its caption for JupyterLab, taken from the cell's figure options."""
+def figures(nb) -> list[dict]:
+    return [c.metadata["mystnb"]["figure"] for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("mystnb", {}).get("figure")]
+
+
+def sync_caption_cells(nb, first: int = 1) -> None:
+    """Each figure cell is followed by its caption for JupyterLab, taken from the cell's figure options, and
+    numbered as the book numbers it (``first``: the book's number of the notebook's first figure)."""
+    number = first - 1
     for cell in list(nb.cells):
         figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
         if not figure:
             continue
+        number += 1
         cap_id = f"{figure['name']}-caption"[:64]
         j = index_of(nb, cap_id)
         if j is not None:
             nb.cells.pop(j)
         at = index_of(nb, cell.id) + 1
-        nb.cells.insert(at, new_cell("markdown", caption_cell_source(figure["name"], figure["caption"]), cap_id,
+        nb.cells.insert(at, new_cell("markdown", caption_cell_source(number, figure["caption"]), cap_id,
                                      ["remove-cell"]))
 
 
@@ -282,20 +306,130 @@ def page_fixes(nb, path: Path) -> None:
                     c.source = re.sub(rf"^import {name}\n", "", c.source, flags=re.M).lstrip("\n")
 
 
-def fix(path: Path, start: int, url: str) -> bool:
+# -- 7: numbers in the prose ----------------------------------------------------------------------------
+
+GLUE_TEXT = re.compile(r"\{glue:text\}`(?P<key>[A-Za-z_]\w*)(?::(?P<spec>[^`:]*))?`")
+EVAL_ROLE = re.compile(r"\{eval\}`(?P<expr>[^`]+)`")
+GLUE_CALL = re.compile(r'\bglue\(\s*"(?P<key>[A-Za-z_]\w*)",\s*(?P<value>[^,)]+)')
+
+
+def as_eval(match: re.Match) -> str:
+    key, spec = match["key"], match["spec"]
+    return f"{{eval}}`{key}`" if not spec else f'{{eval}}`format({key}, "{spec}")`'
+
+
+def cite_with_eval(nb) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = GLUE_TEXT.sub(as_eval, cell.source)
+        figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
+        if figure and figure.get("caption"):
+            figure["caption"] = GLUE_TEXT.sub(as_eval, figure["caption"])
+
+
+def assigned_names(nb) -> set[str]:
+    """The names the notebook's code binds in its namespace (not inside functions, classes or lambdas)."""
+    names: set[str] = set()
+
+    def visit(node) -> None:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            return
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.split("\n"))
+            try:
+                visit(ast.parse(code))
+            except SyntaxError:
+                pass
+    return names
+
+
+def rename_shadowing_keys(nb) -> None:
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    names = assigned_names(nb)
+    clash = {m["key"] for c in code for m in GLUE_CALL.finditer(c.source)
+             if m["key"] in names and m["value"].strip() != m["key"]}
+    for key in sorted(clash):
+        new = f"{key}_cited"
+        for cell in code:
+            cell.source = re.sub(rf'\bglue\(\s*"{key}",', f'glue("{new}",', cell.source)
+            for output in cell.get("outputs", []):  # the glue record, as re-executing would name it
+                record = output.get("metadata", {}).get("scrapbook")
+                if record and record.get("name") == key:
+                    record["name"] = new
+        cited = re.compile(rf"(\{{eval\}}`(?:format\()?){key}\b")
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = cited.sub(rf"\g<1>{new}", cell.source)
+            figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
+            if figure and figure.get("caption"):
+                figure["caption"] = cited.sub(rf"\g<1>{new}", figure["caption"])
+
+
+def glued_text(nb) -> dict[str, str]:
+    """Each glued name's ``text/plain`` in the notebook's outputs (myst-nb's glue records)."""
+    glued = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            record = output.get("metadata", {}).get("scrapbook")
+            plain = output.get("data", {}).get(f"{record['mime_prefix']}text/plain") if record else None
+            if plain is not None:
+                glued[record["name"]] = plain
+    return glued
+
+
+def fill_user_expressions(nb) -> None:
+    """Each markdown cell's ``user_expressions``: what jupyterlab-myst stores when the kernel evaluates it."""
+    on_path()
+    from minidl.book import cited
+
+    glued = glued_text(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        entries = []
+        for match in EVAL_ROLE.finditer(cell.source):
+            try:
+                plain = cited(match["expr"], glued)
+            except ValueError:
+                continue  # not glued (yet): JupyterLab shows the expression until the reader runs the cell
+            entries.append({"expression": match["expr"],
+                            "result": {"status": "ok", "data": {"text/plain": plain}, "metadata": {}}})
+        if entries:
+            cell.metadata["user_expressions"] = entries
+        else:
+            cell.metadata.pop("user_expressions", None)
+
+
+def fix(path: Path, start: int, url: str, first_figure: int | None = None) -> bool:
     nb = nbformat.read(path, as_version=4)
     before = nbformat.writes(nb)
     fix_imports(nb)
     split_code_cells_with_two_figures(nb)
     split_markdown_at_figure_blocks(nb)
     convert_figure_blocks(nb, path)
-    sync_caption_cells(nb)
+    if first_figure is None:
+        first_figure = figure_starts().get(path.resolve(), 1)
+    sync_caption_cells(nb, first_figure)
     unnumber_unlabelled(nb)
     page_fixes(nb, path)
     hide_boilerplate(nb)
+    cite_with_eval(nb)
+    rename_shadowing_keys(nb)
     if path.parent.name == "book":
         colab_cell(nb, url)
         frontmatter_cell(nb, start)
+    fill_user_expressions(nb)
     for cell in nb.cells:
         if cell.metadata.get("tags") == []:
             del cell.metadata["tags"]
@@ -315,13 +449,22 @@ def equation_starts() -> dict[Path, int]:
     return starts
 
 
+def figure_starts() -> dict[Path, int]:
+    """The book numbers figures across all pages in _toc.yml order too (Fig. 1 is the intro's)."""
+    starts, count = {}, 0
+    for path in toc_notebooks():
+        starts[path.resolve()] = count + 1
+        count += len(figures(nbformat.read(path, as_version=4)))
+    return starts
+
+
 def main(argv: list[str]) -> int:
     url = repository_url()
     paths = [Path(a).resolve() for a in argv] or toc_notebooks()
     # equation* first everywhere, so that the counts below see only the labelled displays
-    starts = equation_starts()
+    starts, fig_starts = equation_starts(), figure_starts()
     for path in paths:
-        changed = fix(path, starts.get(path.resolve(), 1), url)
+        changed = fix(path, starts.get(path.resolve(), 1), url, fig_starts.get(path.resolve(), 1))
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {'fixed' if changed else 'unchanged'}")
     return 0
 
