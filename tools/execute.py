@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script, this file's folder is on the path, not the repository
     sys.path.insert(0, str(ROOT))
-from tools.notebook_fixups import fill_user_expressions  # noqa: E402
+from tools.eval_citations import fill_user_expressions  # noqa: E402
 
 
 def execute(path: Path, timeout: int = 600) -> float:

@@ -26,8 +26,9 @@ What it does, per notebook:
 5. HTML reading: the set-up cell (the imports) and the cells that draw figures are tagged `hide-input`.
 6. Two pages: the intro's package map comes from `minidl.book.package_map()`; the linear chapter's glue
    loop no longer prints every key.
-7. Numbers in the prose: JupyterLab shows a `{glue:text}` role as its key, so the prose (and each figure's
-   caption) cites glued values with MyST's `{eval}` role instead: {glue:text}`k` becomes {eval}`k`, and
+7. Numbers in the prose (in tools/eval_citations.py). JupyterLab shows a `{glue:text}` role as its key,
+   so the prose (and each figure's caption) cites glued values with MyST's `{eval}` role instead:
+   {glue:text}`k` becomes {eval}`k`, and
    {glue:text}`k:.1f` becomes {eval}`format(k, ".1f")`. `minidl.book.glue` binds `k` in the notebook, so a
    key that the notebook's code also assigns, glued with another value (`glue("eps", round(eps, 3))`), is
    renamed `k_cited` (in the glue call, its recorded output and the prose): binding it would change the
@@ -39,7 +40,6 @@ What it does, per notebook:
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 from pathlib import Path
@@ -306,109 +306,12 @@ def page_fixes(nb, path: Path) -> None:
                     c.source = re.sub(rf"^import {name}\n", "", c.source, flags=re.M).lstrip("\n")
 
 
-# -- 7: numbers in the prose ----------------------------------------------------------------------------
+# -- 7: numbers in the prose (tools/eval_citations.py) ---------------------------------------------------
 
-GLUE_TEXT = re.compile(r"\{glue:text\}`(?P<key>[A-Za-z_]\w*)(?::(?P<spec>[^`:]*))?`")
-EVAL_ROLE = re.compile(r"\{eval\}`(?P<expr>[^`]+)`")
-GLUE_CALL = re.compile(r'\bglue\(\s*"(?P<key>[A-Za-z_]\w*)",\s*(?P<value>[^,)]+)')
+on_path()
+from tools.eval_citations import cite_with_eval, fill_user_expressions, rename_shadowing_keys  # noqa: E402
 
-
-def as_eval(match: re.Match) -> str:
-    key, spec = match["key"], match["spec"]
-    return f"{{eval}}`{key}`" if not spec else f'{{eval}}`format({key}, "{spec}")`'
-
-
-def cite_with_eval(nb) -> None:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = GLUE_TEXT.sub(as_eval, cell.source)
-        figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
-        if figure and figure.get("caption"):
-            figure["caption"] = GLUE_TEXT.sub(as_eval, figure["caption"])
-
-
-def assigned_names(nb) -> set[str]:
-    """The names the notebook's code binds in its namespace (not inside functions, classes or lambdas)."""
-    names: set[str] = set()
-
-    def visit(node) -> None:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            return
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.split("\n"))
-            try:
-                visit(ast.parse(code))
-            except SyntaxError:
-                pass
-    return names
-
-
-def rename_shadowing_keys(nb) -> None:
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    names = assigned_names(nb)
-    clash = {m["key"] for c in code for m in GLUE_CALL.finditer(c.source)
-             if m["key"] in names and m["value"].strip() != m["key"]}
-    for key in sorted(clash):
-        new = f"{key}_cited"
-        for cell in code:
-            cell.source = re.sub(rf'\bglue\(\s*"{key}",', f'glue("{new}",', cell.source)
-            for output in cell.get("outputs", []):  # the glue record, as re-executing would name it
-                record = output.get("metadata", {}).get("scrapbook")
-                if record and record.get("name") == key:
-                    record["name"] = new
-        cited = re.compile(rf"(\{{eval\}}`(?:format\()?){key}\b")
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                cell.source = cited.sub(rf"\g<1>{new}", cell.source)
-            figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
-            if figure and figure.get("caption"):
-                figure["caption"] = cited.sub(rf"\g<1>{new}", figure["caption"])
-
-
-def glued_text(nb) -> dict[str, str]:
-    """Each glued name's ``text/plain`` in the notebook's outputs (myst-nb's glue records)."""
-    glued = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            record = output.get("metadata", {}).get("scrapbook")
-            plain = output.get("data", {}).get(f"{record['mime_prefix']}text/plain") if record else None
-            if plain is not None:
-                glued[record["name"]] = plain
-    return glued
-
-
-def fill_user_expressions(nb) -> None:
-    """Each markdown cell's ``user_expressions``: what jupyterlab-myst stores when the kernel evaluates it."""
-    on_path()
-    from minidl.book import cited
-
-    glued = glued_text(nb)
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        entries = []
-        for match in EVAL_ROLE.finditer(cell.source):
-            try:
-                plain = cited(match["expr"], glued)
-            except ValueError:
-                continue  # not glued (yet): JupyterLab shows the expression until the reader runs the cell
-            entries.append({"expression": match["expr"],
-                            "result": {"status": "ok", "data": {"text/plain": plain}, "metadata": {}}})
-        if entries:
-            cell.metadata["user_expressions"] = entries
-        else:
-            cell.metadata.pop("user_expressions", None)
+__all__ = ["cite_with_eval", "fill_user_expressions", "rename_shadowing_keys"]
 
 
 def fix(path: Path, start: int, url: str, first_figure: int | None = None) -> bool:
