@@ -155,10 +155,9 @@ def test_the_kernel_evaluates_a_citation_as_the_stored_metadata_says(tmp_path):
         assert reply[key]["data"]["text/plain"] == book.cited(expression, glued)
 
 
-@pytest.mark.xfail(strict=True, reason="108 citations come before the cell that glues them (a number announced "
-                   "ahead, a solution above its check): JupyterLab shows them from the stored user_expressions, "
-                   "but Run All evaluates each markdown cell when it is reached, and these show a NameError")
 def test_no_citation_comes_before_its_glue():
+    # Run All in JupyterLab evaluates each markdown cell's {eval} citations when it reaches the cell: a name
+    # glued further down would show a NameError there (the stored user_expressions only cover a fresh open).
     early = {}
     for path in sorted(BOOK.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
