@@ -343,22 +343,22 @@ def fix(path: Path, start: int, url: str, first_figure: int | None = None) -> bo
     return after != before
 
 
-def equation_starts() -> dict[Path, int]:
-    """The book numbers labelled equations across all pages in _toc.yml order (numfig_secnum_depth: 0)."""
-    starts, count = {}, 0
+def numbering_starts(count) -> dict[Path, int]:
+    """Each page's first number when the book counts ``count(nb)`` items per page across all pages of
+    _toc.yml in order (numfig_secnum_depth: 0): labelled equations, or figures (Fig. 1 is the intro's)."""
+    starts, total = {}, 0
     for path in toc_notebooks():
-        starts[path.resolve()] = count + 1
-        count += len(labelled_equations(nbformat.read(path, as_version=4)))
+        starts[path.resolve()] = total + 1
+        total += count(nbformat.read(path, as_version=4))
     return starts
+
+
+def equation_starts() -> dict[Path, int]:
+    return numbering_starts(lambda nb: len(labelled_equations(nb)))
 
 
 def figure_starts() -> dict[Path, int]:
-    """The book numbers figures across all pages in _toc.yml order too (Fig. 1 is the intro's)."""
-    starts, count = {}, 0
-    for path in toc_notebooks():
-        starts[path.resolve()] = count + 1
-        count += len(figures(nbformat.read(path, as_version=4)))
-    return starts
+    return numbering_starts(lambda nb: len(figures(nb)))
 
 
 def main(argv: list[str]) -> int:
