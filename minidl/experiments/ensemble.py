@@ -130,6 +130,9 @@ class StackedLoss:
     ``∂(Σ_m ℓ_m)/∂prediction`` from one call of the ``Loss`` per group: model m's slice is the
     gradient of its own loss, because no other loss depends on it. Consecutive models with the same
     loss form one group. ``values`` gives the M losses themselves, one call per model.
+
+    ``gradient`` is the training loop's path: the same gradients with no value and no checks, for a
+    target already checked by ``check_targets`` (``fit_stacked`` checks each epoch's targets once).
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -153,15 +156,40 @@ class StackedLoss:
             raise ValueError(f"{type(self).__name__}: prediction and target must both have shape ({models}, N, C), "
                              f"got {shapes[0]} and {shapes[1]}")
 
-    def grad(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """``∂(Σ_m ℓ_m)/∂prediction``, of shape ``(M, N, C)``."""
+    def check_targets(self, prediction: torch.Tensor, target: torch.Tensor) -> None:
+        """``check``, then each group's ``Loss`` checks of the target (dtype; for cross-entropy, rows
+        that are distributions), once for all the rows: what ``gradient`` does not check."""
         self.check(prediction, target)
+        for name, a, b in self.groups:
+            loss, rows = self.losses[name], target[a:b].reshape(-1, target.shape[2])
+            loss.target_rows(prediction[a:b].reshape(-1, prediction.shape[2]), rows)
+            if name == "ce":
+                loss.check_distributions(rows, "target")
+
+    def grad(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``∂(Σ_m ℓ_m)/∂prediction``, of shape ``(M, N, C)``: ``check_targets``, then ``gradient``."""
+        self.check_targets(prediction, target)
+        return self.gradient(prediction, target)
+
+    def gradient(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        r"""``∂(Σ_m ℓ_m)/∂prediction`` for checked inputs (``check_targets``): the backward formulas of
+        the ``Loss`` classes, batched over the models (``tests/experiments`` compares them with ``grad``
+        of each class), each for the K models of a group, model m over its own N rows and C outputs:
+
+        * ``MSELoss``:                  ``∂ℓ_m/∂p = 2k (p − t)``, ``k = 1/(N·C)`` (``"mse"``) or 1 (``"mse-sum"``)
+        * ``SoftmaxCrossEntropyLoss``:  ``∂ℓ_m/∂s = k (softmax(s) Σ_i t_i − t)``, ``k = 1/N``
+
+        One step's loss values are never used by the training loop, so they are not computed here.
+        """
         parts = []
         for name, a, b in self.groups:
             p, t = prediction[a:b], target[a:b]
-            _, g = self.losses[name].value_and_grad(p.reshape(-1, p.shape[2]), t.reshape(-1, t.shape[2]))
-            k = b - a if REDUCTIONS[name] == "mean" else 1  # ∂(Σ_m ℓ_m) = K ∂ℓ(the K·N rows), or ∂ℓ for a sum
-            parts.append(g.reshape(p.shape) * k)
+            if name == "ce":  # torch.softmax is eq. (3) with the max shift of Softmax, in one kernel
+                k = self.losses[name].factor(p.shape[1])
+                parts.append((torch.softmax(p, dim=2) * t.sum(2, keepdim=True)).sub_(t).mul_(k))
+            else:
+                k = self.losses[name].factor(p.shape[1] * p.shape[2])
+                parts.append((p - t).mul_(2 * k))
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def values(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

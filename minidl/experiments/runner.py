@@ -56,11 +56,12 @@ def fit_stacked(
     for _ in range(epochs):
         x, y = next(sets)
         t = one_hot(y, classes, x.dtype)
+        loss_fn.check_targets(x.new_empty(*t.shape), t)  # once an epoch: each step's gradient skips it
         outputs = []
         for xb, tb in zip(x.split(batch_size, dim=1), t.split(batch_size, dim=1), strict=True):
             optimizer.zero_grad()
             outputs.append(net(xb))
-            net.backward(loss_fn.grad(outputs[-1], tb))
+            net.backward(loss_fn.gradient(outputs[-1], tb))
             optimizer.step()
         train_loss = step_mean(loss_fn, torch.cat(outputs, dim=1), t, batch_size, len(outputs))
         train_error = errors(net(x), y)  # History keeps the loss of the steps instead

@@ -275,3 +275,17 @@ def test_run_trains_with_one_thread_and_restores_the_count(monkeypatch):
         assert seen == [1, 2]
     finally:
         torch.set_num_threads(before)
+
+
+def test_stacked_gradient_checks_its_targets_through_grad_and_check_targets():
+    scores = torch.randn(2, 4, 2, dtype=torch.float64, generator=minidl.seeded(0))
+    t = one_hot(torch.randint(0, 2, (2, 4), generator=minidl.seeded(1)), 2, torch.float64)
+    loss_fn = StackedLoss(["mse", "ce"])
+    torch.testing.assert_close(loss_fn.gradient(scores, t), loss_fn.grad(scores, t), rtol=0, atol=0)
+    bad = t.clone()
+    bad[1, 2] = torch.tensor([0.7, 0.7], dtype=torch.float64)  # a cross-entropy target row summing to 1.4
+    for call in (loss_fn.grad, loss_fn.check_targets):
+        with pytest.raises(ValueError, match=r"SoftmaxCrossEntropyLoss: target rows must be probability"):
+            call(scores, bad)
+    with pytest.raises(TypeError, match=r"MSELoss: target dtype torch.float32 does not match"):
+        loss_fn.grad(scores, t.float())
