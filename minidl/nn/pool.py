@@ -45,8 +45,9 @@ class Pool2d(Module):
         else ``(N, C, kh·kw, H_out, W_out)`` (a copy)."""
         (kh, kw), (h, w) = self.kernel_size, tuple(x.shape[2:])
         if self.tiles:
-            blocks = x[:, :, : h - h % kh, : w - w % kw]  # the rows and columns that some window reaches
-            return blocks.unflatten(3, (w // kw, kw)).unflatten(2, (h // kh, kh))
+            if h % kh or w % kw:
+                x = x[:, :, : h - h % kh, : w - w % kw]  # the rows and columns that some window reaches
+            return x.unflatten(3, (w // kw, kw)).unflatten(2, (h // kh, kh))
         return windows(x, self.kernel_size, self.stride).flatten(2, 3)
 
     def fold(self, grad_windows: torch.Tensor) -> torch.Tensor:
@@ -63,10 +64,8 @@ class MaxPool2d(Pool2d):
     Backward: the maximum passes its gradient to the one input that won, ``∂y/∂x = 1`` there and 0
     elsewhere in the window; where windows overlap, an input collects from each window it won.
     On a tie the first maximal entry (in row-major order within the window) takes the gradient, as
-    torch's ``max_pool2d`` on the CPU. Tiling windows: forward takes the maximum over ``b`` in each row
-    ``a`` of the window (with the first ``b`` that holds it), then over the rows, keeping the first row
-    that holds it, so the winner is the first in row-major order; backward scatters the gradient to the
-    winners' pixels, kept from forward.
+    torch's ``max_pool2d`` on the CPU. Tiling windows: ``tile_max`` keeps each window's winner as the
+    pixel's offset from the window's corner; backward scatters the gradient to the winners' pixels.
     """
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
@@ -77,14 +76,10 @@ class MaxPool2d(Pool2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         win = self.windows(self.check_input(x))
         if self.tiles:
-            # max with indices over b, then over a: one pass over x, where a gather of the winning row and an
-            # argmax in backward read x twice more (profiled in bench/cases_cnn.py's network)
-            row_max, cols = win.max(dim=5)  # (N, C, H_out, kh, W_out): each row's maximum and its first b
-            output, row = row_max.max(dim=3)  # (N, C, H_out, W_out): the window's maximum and its first row a
-            col = cols.gather(3, row.unsqueeze(3)).squeeze(3)  # the first b of that row
+            output, offset = tile_max(win, self.input_size[1])
             (kh, kw), width = self.kernel_size, self.input_size[1]
             h_out, w_out = output.shape[2:]
-            self.pixel = (row * width + col + corners(h_out, w_out, kh * width, kw, col.device)).flatten(2)
+            self.pixel = (offset + corners(h_out, w_out, kh * width, kw, output.device)).flatten(2)
         else:
             output, self.argmax = win.max(dim=2)
         self.output_shape, self.like = tuple(output.shape), output.new_empty(0)
@@ -133,3 +128,27 @@ def corners(h_out: int, w_out: int, row_step: int, col_step: int, device: torch.
     """The flat index ``i·row_step + j·col_step`` of each window's first pixel, ``(H_out, W_out)``;
     cached, since a network's poolings see the same shapes at every step (never written to)."""
     return torch.arange(h_out, device=device).view(-1, 1) * row_step + torch.arange(w_out, device=device) * col_step
+
+
+def tile_max(win: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The maximum of each tiling window of ``win`` ``(N, C, H_out, kh, W_out, kw)``, and the offset
+    ``a·width + b`` of its first maximal pixel (row-major) from the window's corner.
+
+    The window positions ``(a, b)`` are visited in row-major order, each a strided view of ``x`` of the
+    output's size, and a position takes the window only where it is strictly larger than the maximum so
+    far: ties stay with the first. The offsets grow in that order, so the winner's is the largest offset
+    that took the window. (``max`` with indices over the view's two small dimensions, the previous way, was
+    1.2–2.6 times slower at the sizes of ``make bench``'s CNNs.) ``torch.maximum`` lets a NaN through, as
+    torch's pooling does.
+    """
+    kw = win.shape[5]
+    positions = [view for row in win.unbind(3) for view in row.unbind(4)]  # row-major: (0, 0), (0, 1), …
+    output, offset = positions[0], None
+    for p, view in enumerate(positions[1:], start=1):
+        larger = torch.maximum(output, view)
+        took = (larger != output).long().mul_((p // kw) * width + p % kw)  # this position's offset, or 0
+        offset = took if offset is None else torch.maximum(offset, took)
+        output = larger
+    if offset is None:  # a 1×1 window: every pixel wins its own
+        return output.clone(), torch.zeros(output.shape, dtype=torch.int64, device=output.device)
+    return output, offset
