@@ -16,14 +16,34 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import re
 
-try:
-    from myst_nb import glue as _myst_glue
-except ImportError:  # a reader's install: pip install "minidl[notebooks]"
-    _myst_glue = None
+GLUE_PREFIX = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX
+
+
+def _record(name: str, value, display: bool = True) -> None:
+    """``myst_nb.glue``, line for line (``myst_nb/ext/glue/__init__.py``): the value's display data as a
+    cell output that myst-nb's build reads back, under ``name``, with the MIME types prefixed unless shown.
+
+    Written out rather than imported: ``myst_nb.ext.glue`` imports nbformat, whose jsonschema imports
+    rfc3987-syntax, which builds its grammars at import, 2.6 s in every notebook's kernel
+    (``python -X importtime``), more than most chapters compute. ``tests/test_book_glue.py`` checks that
+    both write the same output.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipy_display
+
+    mimebundle, metadata = format_display_data(value)
+    mime_prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = dict(name=name, mime_prefix=mime_prefix)
+    ipy_display({mime_prefix + k: v for k, v in mimebundle.items()}, raw=True, metadata=metadata)
+
+
+# a reader's install (pip install "minidl[notebooks]") has no myst-nb: glue prints instead
+_myst_glue = _record if importlib.util.find_spec("myst_nb") is not None else None
 
 
 def _is_figure(value) -> bool:

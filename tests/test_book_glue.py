@@ -37,6 +37,31 @@ def test_with_myst_nb_glue_is_myst_nbs(monkeypatch):
     assert calls == [("x", 1.5, False), ("y", 2, True)]
 
 
+@pytest.mark.parametrize("display", [False, True])
+def test_the_record_is_myst_nbs_glue(monkeypatch, display):
+    """minidl writes myst_nb.glue's output itself (importing it costs 2.6 s a kernel): the same output."""
+    import IPython.display
+    from IPython.core.interactiveshell import InteractiveShell
+    from myst_nb.ext import glue as myst_glue
+
+    fresh = not InteractiveShell.initialized()  # format_display_data makes a shell: drop it after, for the other tests
+    fig = plt.figure()
+    values = [3, 0.125, "1.7e-10", [1, 2], fig]
+    mine, theirs = [], []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: mine.append((a, k)))
+    monkeypatch.setattr(myst_glue, "ipy_display", lambda *a, **k: theirs.append((a, k)))
+    try:
+        for i, value in enumerate(values):
+            book._record(f"v{i}", value, display=display)
+            myst_glue.glue(f"v{i}", value, display=display)
+    finally:
+        plt.close(fig)
+        if fresh:
+            InteractiveShell.clear_instance()
+    assert mine == theirs and len(mine) == len(values)
+    assert book.GLUE_PREFIX == myst_glue.GLUE_PREFIX and book._myst_glue is book._record
+
+
 def test_glue_binds_the_name_in_the_notebook(monkeypatch):
     ns = {"width": 100}
     monkeypatch.setattr(book, "_user_ns", lambda: ns)
