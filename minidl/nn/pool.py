@@ -137,8 +137,8 @@ def tile_max(win: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]
     The window positions ``(a, b)`` are visited in row-major order, each a strided view of ``x`` of the
     output's size, and a position takes the window only where it is strictly larger than the maximum so
     far: ties stay with the first. The offsets grow in that order, so the winner's is the largest offset
-    that took the window. (``max`` with indices over the view's two small dimensions, the previous way, was
-    1.2–2.6 times slower at the sizes of ``make bench``'s CNNs.) ``torch.maximum`` lets a NaN through, as
+    that took the window. (A ``max`` with indices over the view's two small dimensions finds the same
+    winners more slowly; the performance chapter times both.) ``torch.maximum`` lets a NaN through, as
     torch's pooling does.
     """
     kw = win.shape[5]
