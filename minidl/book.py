@@ -1,6 +1,7 @@
 """``glue``: hand a computed value to the prose, in the HTML book and in JupyterLab alike.
 
-In the Jupyter Book build, ``glue(name, value)`` is ``myst_nb.glue(name, value, display=False)``. The
+Where myst-nb is installed (the book's build), ``glue(name, value)`` writes the cell output that
+``myst_nb.glue(name, value, display=False)`` writes (``_record``). The
 text cites the value with MyST's inline role ``{eval}`name``` (or ``{eval}`format(name, ".1f")```):
 the book renders it from the glued data (``book/_ext/eval_glue.py``), and JupyterLab (jupyterlab-myst)
 from the markdown cell's ``user_expressions`` metadata, which ``tools/notebook_fixups.py`` fills from
