@@ -64,6 +64,8 @@ MUTATIONS = [
     M("max-pool: gradient spread over the whole window", "nn/pool.py",
       "grad_windows.scatter_(2, self.argmax.unsqueeze(2), grad_output.unsqueeze(2))",
       "grad_windows.add_(grad_output.unsqueeze(2))", "tests/test_modules.py", "-k", "maxpool"),
+    M("max-pool: a tie goes to the last maximal entry of a tiling window", "nn/pool.py",
+      "took = (larger != output).long()", "took = (view == larger).long()", "tests/nn/test_pool.py", "-k", "ties"),
     Mutation("adam: no bias correction", "optim/adam.py", (
         ("denominator = (v.sqrt() / math.sqrt(1 - b2**t)).add_(self.eps)", "denominator = v.sqrt().add_(self.eps)"),
         ("value=-self.lr / (1 - b1**t)", "value=-self.lr"),

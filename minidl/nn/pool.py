@@ -76,8 +76,8 @@ class MaxPool2d(Pool2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         win = self.windows(self.check_input(x))
         if self.tiles:
-            output, offset = tile_max(win, self.input_size[1])
             (kh, kw), width = self.kernel_size, self.input_size[1]
+            output, offset = tile_max(win, width)
             h_out, w_out = output.shape[2:]
             self.pixel = (offset + corners(h_out, w_out, kh * width, kw, output.device)).flatten(2)
         else:

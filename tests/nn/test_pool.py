@@ -164,3 +164,22 @@ def test_a_batch_of_no_images(cls, stride):
     pool = cls(2, stride)
     out = pool(torch.randn(0, 3, 4, 4))
     assert pool.backward(torch.zeros(out.shape)).shape == (0, 3, 4, 4)
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, None), ((2, 3), None), (3, 1)])
+def test_max_pool_lets_a_nan_through_as_torch(kernel, stride, gen):
+    """A NaN in a window makes that window's maximum NaN, in both paths; the other windows are unchanged."""
+    x = torch.randn(2, 3, 6, 6, generator=gen)
+    x[0, 1, 2, 3] = x[1, 2, 0, 0] = float("nan")
+    out = minidl.MaxPool2d(kernel, stride)(x)
+    torch.testing.assert_close(out, F.max_pool2d(x, kernel, stride), equal_nan=True)
+    assert out.isnan().any()
+
+
+def test_one_by_one_tiling_max_pool_is_the_identity(gen):
+    x = torch.randn(2, 3, 4, 5, generator=gen)
+    pool = minidl.MaxPool2d(1)
+    out = pool(x)
+    assert torch.equal(out, x) and out.data_ptr() != x.data_ptr()  # a copy: the output is the layer's own
+    g = torch.randn(out.shape, generator=gen)
+    assert torch.equal(pool.backward(g), g)
