@@ -154,6 +154,7 @@ def test_the_package_map_lists_every_module_with_a_whole_first_sentence():
     assert "eq. (1) and (2)" in linear  # an abbreviation's full stop does not end the sentence
 
 
+@pytest.mark.slow
 def test_the_kernel_evaluates_a_citation_as_the_stored_metadata_says(tmp_path):
     """What JupyterLab asks the kernel when the reader runs a markdown cell equals what the tools store."""
     from jupyter_client.manager import start_new_kernel

@@ -38,6 +38,7 @@ def check_training_output(text: str, epochs: int) -> list[float]:
     return [float(g[2]) for g in epochs_seen]
 
 
+@pytest.mark.slow
 def test_two_epochs_print_the_loss_each_epoch_and_the_final_errors():
     result = run_minidl("--epochs", "2", "--no-progress")
     assert result.returncode == 0, result.stderr
@@ -141,6 +142,7 @@ def test_version_and_the_usage_names_the_reproduce_subcommand(capsys):
     assert "python -m minidl reproduce" in capsys.readouterr().out.split("\n\n")[0]  # in the usage lines
 
 
+@pytest.mark.slow
 def test_training_that_diverges_stops_with_a_message_and_exit_code_1():
     result = run_minidl("--lr", "1e30", "--epochs", "3", "--n", "20", "--no-progress")
     assert result.returncode == 1, (result.stdout, result.stderr)

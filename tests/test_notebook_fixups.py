@@ -20,6 +20,7 @@ NOTEBOOKS = fixups.toc_notebooks()
 URL = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"].rstrip("/")
 
 
+@pytest.mark.slow
 def test_the_committed_notebooks_are_what_the_script_makes(tmp_path, monkeypatch):
     for name in ("book", "tools"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("_build", "__pycache__"))

@@ -143,6 +143,7 @@ def test_finite_or_none_reaches_every_depth():
     assert results.finite_or_none(value) == {"a": [1.0, None, {"b": [None, 2]}], "c": None, "d": "NaN"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["fixed", "per-epoch"])
 def test_python_m_minidl_reproduce_prints_the_table_for_each_reading(data):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
