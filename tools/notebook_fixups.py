@@ -4,7 +4,9 @@ Idempotent and mechanical: run it again after any edit to the notebooks (it chan
 right) and then re-execute them (`make execute`). It edits sources, tags and metadata through nbformat,
 keeping every cell id, and never executes anything. Without arguments it fixes every notebook of _toc.yml.
 
-What it does, per notebook:
+What it does, per notebook (each step in a module of its own: 1 and 2 in tools/fixup_colab.py, 3 in
+tools/fixup_figures.py, 4 in tools/fixup_equations.py, 5 and 6 in tools/fixup_html.py, 7 in
+tools/eval_citations.py; ``fix`` below runs them in order):
 
 1. glue comes from the package: `from myst_nb import glue` becomes `from minidl.book import glue`.
 2. A first code cell (id `colab-install`) installs minidl from the repository when `google.colab` can be
@@ -40,7 +42,6 @@ What it does, per notebook:
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -48,25 +49,6 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-
-COLAB_ID = "colab-install"
-FRONTMATTER_ID = "myst-frontmatter"
-COLAB_SOURCE = '''\
-# On Colab, install minidl from its repository first (anywhere else this cell does nothing).
-try:
-    import google.colab  # noqa: F401
-except ImportError:
-    pass
-else:
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "minidl @ git+{url}"], check=True)'''
-
-LABELLED = re.compile(r"^\$\$[ \t]*\((eq-[\w-]+)\)[ \t]*$", re.M)
-FIG_BLOCK = re.compile(r"^```\{glue:figure\}[ \t]*(?P<key>[\w-]+)[ \t]*\n(?P<opts>(?::[^\n]*\n)*)\n?"
-                       r"(?P<caption>.*?)\n```[ \t]*\n?", re.S | re.M)
-FIG_GLUE = re.compile(r'^[ \t]*glue\("(?P<key>fig-[\w-]+)", (?P<var>\w+), display=False\)[^\n]*\n', re.M)
 
 
 def repository_url() -> str:
@@ -87,231 +69,41 @@ def toc_notebooks() -> list[Path]:
     return [ROOT / f"{p}.ipynb" for p in toc_pages(ROOT / "_toc.yml") if (ROOT / f"{p}.ipynb").is_file()]
 
 
-def tags(cell) -> list[str]:
-    return cell.metadata.setdefault("tags", [])
-
-
-def add_tag(cell, tag: str) -> None:
-    if tag not in tags(cell):
-        tags(cell).append(tag)
-
-
-def visible_markdown(nb):
-    return [c for c in nb.cells if c.cell_type == "markdown" and "remove-cell" not in c.metadata.get("tags", [])]
-
-
-def labelled_equations(nb) -> list[str]:
-    return [label for c in visible_markdown(nb) for label in LABELLED.findall(c.source)]
-
-
-def new_cell(kind: str, source: str, cell_id: str, cell_tags: list[str]):
-    cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
-    cell.id = cell_id
-    cell.metadata["tags"] = list(cell_tags)
-    return cell
-
-
-def index_of(nb, cell_id: str) -> int | None:
-    return next((i for i, c in enumerate(nb.cells) if c.get("id") == cell_id), None)
-
-
-# -- 1, 2: imports and the Colab cell --------------------------------------------------------------
-
-
-def fix_imports(nb) -> None:
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.source = re.sub(r"^from myst_nb import glue$", "from minidl.book import glue", cell.source, flags=re.M)
-
-
-def colab_cell(nb, url: str) -> None:
-    i = index_of(nb, COLAB_ID)
-    cell = new_cell("code", COLAB_SOURCE.format(url=url), COLAB_ID, ["remove-cell", "nbval-skip"])
-    if i == 0 and nb.cells[0].source == cell.source and nb.cells[0].metadata == cell.metadata:
-        return  # already there: keep it as executed (its execution count and outputs)
-    if i is not None:
-        nb.cells.pop(i)
-    nb.cells.insert(0, cell)
-
-
-# -- 3: figures --------------------------------------------------------------------------------------
-
-
-def split_code_cells_with_two_figures(nb) -> None:
-    i = 0
-    while i < len(nb.cells):
-        cell = nb.cells[i]
-        glued = list(FIG_GLUE.finditer(cell.source)) if cell.cell_type == "code" else []
-        if len(glued) > 1:
-            first = glued[0]
-            close = re.compile(rf"^plt\.close\({first['var']}\)[ \t]*\n", re.M).search(cell.source, first.end())
-            if close is None:
-                raise SystemExit(f"cell {cell.id}: glue({first['key']!r}) and no plt.close({first['var']}) to split at")
-            rest = cell.source[close.end():].lstrip("\n")
-            cell.source = cell.source[:close.end()].rstrip("\n")
-            cell.outputs = []
-            nb.cells.insert(i + 1, new_cell("code", rest, f"{cell.id[:40]}-{glued[1]['key']}"[:64],
-                                            [t for t in tags(cell) if t != "hide-input"]))
-        i += 1
-
-
-def split_markdown_at_figure_blocks(nb) -> None:
-    i = 0
-    while i < len(nb.cells):
-        cell = nb.cells[i]
-        if cell.cell_type == "markdown":
-            m = next((b for b in FIG_BLOCK.finditer(cell.source) if b.start() > 0), None)
-            if m:
-                before, after = cell.source[:m.start()].rstrip("\n"), cell.source[m.start():]
-                cell.source = before
-                nb.cells.insert(i + 1, new_cell("markdown", after, f"{cell.id[:40]}-{m['key']}"[:64], tags(cell)))
-        i += 1
-
-
-def caption_cell_source(number: int, caption: str) -> str:
-    return f"**Fig. {number}.** {caption}"
-
-
-def convert_figure_blocks(nb, path: Path) -> None:
-    i = 0
-    while i < len(nb.cells):
-        cell = nb.cells[i]
-        m = FIG_BLOCK.match(cell.source) if cell.cell_type == "markdown" else None
-        if not m:
-            i += 1
-            continue
-        key = m["key"]
-        opts = dict(re.findall(r"^:(\w+):[ \t]*(.*)$", m["opts"], re.M))
-        code_i = next((j for j, c in enumerate(nb.cells) if c.cell_type == "code"
-                       and re.search(rf'glue\("{re.escape(key)}", \w+, display=False\)', c.source)), None)
-        if code_i is None or code_i > i:
-            raise SystemExit(f"{path.name}: no cell before the figure block glues {key!r}")
-        if all(c.cell_type == "markdown" for c in nb.cells[code_i + 1:i]):
-            code = nb.cells.pop(code_i)  # down to the block, past prose only
-            nb.cells.insert(i - 1, code)
-        else:  # code cells in between: the block's cell moves up to its figure instead
-            nb.cells.insert(code_i + 1, nb.cells.pop(i))
-            i = code_i + 1
-            code = nb.cells[code_i]
-        glued = FIG_GLUE.search(code.source)
-        var = glued["var"]
-        src = code.source[:glued.start()] + code.source[glued.end():]
-        src, n = re.subn(rf"^plt\.close\({var}\)[ \t]*$", "plt.show()", src, count=1, flags=re.M)
-        if not n:
-            src = src.rstrip("\n") + "\nplt.show()"
-        code.source = src.rstrip("\n")
-        figure = {"name": opts.get("name", key), "caption": re.sub(r"\s*\n\s*", " ", m["caption"].strip())}
-        code.metadata.setdefault("mystnb", {})["figure"] = figure
-        rest = cell.source[m.end():].lstrip("\n")
-        if rest:
-            cell.source = rest
-            i += 1
-        else:
-            nb.cells.pop(i)
-
-
-def figures(nb) -> list[dict]:
-    return [c.metadata["mystnb"]["figure"] for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("mystnb", {}).get("figure")]
-
-
-def sync_caption_cells(nb, first: int = 1) -> None:
-    """Each figure cell is followed by its caption for JupyterLab, taken from the cell's figure options, and
-    numbered as the book numbers it (``first``: the book's number of the notebook's first figure)."""
-    number = first - 1
-    for cell in list(nb.cells):
-        figure = cell.metadata.get("mystnb", {}).get("figure") if cell.cell_type == "code" else None
-        if not figure:
-            continue
-        number += 1
-        cap_id = f"{figure['name']}-caption"[:64]
-        j = index_of(nb, cap_id)
-        if j is not None:
-            nb.cells.pop(j)
-        at = index_of(nb, cell.id) + 1
-        nb.cells.insert(at, new_cell("markdown", caption_cell_source(number, figure["caption"]), cap_id,
-                                     ["remove-cell"]))
-
-
-# -- 4: equations --------------------------------------------------------------------------------------
-
-
-def unnumber_unlabelled(nb) -> None:
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        lines, out, i = cell.source.split("\n"), [], 0
-        while i < len(lines):
-            if lines[i].strip() == "$$":
-                close = next((j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("$$")), None)
-                if close is not None and lines[close].strip() == "$$":
-                    indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-                    out += [indent + "\\begin{equation*}", *lines[i + 1:close], indent + "\\end{equation*}"]
-                    i = close + 1
-                    continue
-                if close is not None:  # a labelled display: keep it as it is
-                    out += lines[i:close + 1]
-                    i = close + 1
-                    continue
-            out.append(lines[i])
-            i += 1
-        cell.source = "\n".join(out)
-
-
-def frontmatter_cell(nb, start: int) -> None:
-    i = index_of(nb, FRONTMATTER_ID)
-    if i is not None:
-        nb.cells.pop(i)
-    if start > 1 and labelled_equations(nb):
-        source = f"---\nnumbering:\n  equation:\n    start: {start}\n---"
-        colab = index_of(nb, COLAB_ID)
-        at = 0 if colab is None else colab + 1
-        nb.cells.insert(at, new_cell("markdown", source, FRONTMATTER_ID, ["remove-cell"]))
-
-
-# -- 5, 6: HTML reading ---------------------------------------------------------------------------------
-
-
-def hide_boilerplate(nb) -> None:
-    code = [c for c in nb.cells if c.cell_type == "code" and c.get("id") != COLAB_ID]
-    if code and re.match(r"^(import|from) ", code[0].source):
-        add_tag(code[0], "hide-input")
-    for cell in code:
-        if cell.metadata.get("mystnb", {}).get("figure"):
-            add_tag(cell, "hide-input")
-
-
-PACKAGE_MAP = '''\
-from IPython.display import Markdown
-
-from minidl.book import package_map
-
-Markdown(package_map())'''
-
-
-def page_fixes(nb, path: Path) -> None:
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        if path.stem == "intro" and "pkgutil.iter_modules(minidl.__path__)" in cell.source:
-            cell.source = PACKAGE_MAP
-        if path.stem == "02_linear":
-            dump = r"^    print\(f\"\{name:<20\} \{value\}\"\)\n?"
-            cell.source = re.sub(dump, "", cell.source, flags=re.M).rstrip("\n")
-    if path.stem == "intro":  # the map no longer needs these imports
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        for name in ("inspect", "pkgutil"):
-            if not any(f"{name}." in c.source for c in code):
-                for c in code:
-                    c.source = re.sub(rf"^import {name}\n", "", c.source, flags=re.M).lstrip("\n")
-
-
-# -- 7: numbers in the prose (tools/eval_citations.py) ---------------------------------------------------
+# -- the steps, one module each (tools/fixup_*.py, tools/eval_citations.py), re-exported here -----------
 
 on_path()
 from tools.eval_citations import cite_with_eval, fill_user_expressions, rename_shadowing_keys  # noqa: E402
+from tools.fixup_cells import add_tag, index_of, new_cell, tags  # noqa: E402
+from tools.fixup_colab import COLAB_ID, COLAB_SOURCE, colab_cell, fix_imports  # noqa: E402
+from tools.fixup_equations import (  # noqa: E402
+    FRONTMATTER_ID,
+    LABELLED,
+    frontmatter_cell,
+    labelled_equations,
+    unnumber_unlabelled,
+    visible_markdown,
+)
+from tools.fixup_figures import (  # noqa: E402
+    FIG_BLOCK,
+    FIG_GLUE,
+    caption_cell_source,
+    convert_figure_blocks,
+    figures,
+    split_code_cells_with_two_figures,
+    split_markdown_at_figure_blocks,
+    sync_caption_cells,
+)
+from tools.fixup_html import PACKAGE_MAP, hide_boilerplate, page_fixes  # noqa: E402
 
-__all__ = ["cite_with_eval", "fill_user_expressions", "rename_shadowing_keys"]
+__all__ = [
+    "cite_with_eval", "fill_user_expressions", "rename_shadowing_keys",
+    "add_tag", "index_of", "new_cell", "tags",
+    "COLAB_ID", "COLAB_SOURCE", "colab_cell", "fix_imports",
+    "FRONTMATTER_ID", "LABELLED", "frontmatter_cell", "labelled_equations", "unnumber_unlabelled", "visible_markdown",
+    "FIG_BLOCK", "FIG_GLUE", "caption_cell_source", "convert_figure_blocks", "figures",
+    "split_code_cells_with_two_figures", "split_markdown_at_figure_blocks", "sync_caption_cells",
+    "PACKAGE_MAP", "hide_boilerplate", "page_fixes",
+]  # fmt: skip
 
 
 def fix(path: Path, start: int, url: str, first_figure: int | None = None) -> bool:
