@@ -1,6 +1,7 @@
 """The no-autograd guard: the rule "minidl uses no autograd and no torch.nn", checked two ways.
 
-Shared by ``tests/test_no_autograd.py``, ``tests/test_pure_tensor_ops.py`` and ``tests/mutate.py``.
+Shared by ``tests/test_no_autograd.py``, ``tests/test_no_autograd_runtime.py``, ``tests/test_pure_tensor_ops.py``
+and ``tests/mutate.py``.
 
 (a) ``violations(source)``: a static scan (AST) of a file's code for every way into autograd or torch.nn
     that plain tensor code never needs;

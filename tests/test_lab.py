@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import SHOTS  # the session's Chromium is the `browser` fixture (tests/book_fixtures.py)
+from book_pages import SHOTS  # the session's Chromium is the `browser` fixture (tests/book_fixtures.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ["02_linear", "05_softmax"]
