@@ -15,7 +15,7 @@ from ..models import report_net
 from ..optim.sgd import SGD
 from ..sequential import Sequential
 from ..train import History
-from .ensemble import LOSSES, StackedLoss, stack
+from .ensemble import LOSSES, StackedLoss, one_buffer, stack
 from .protocol import Data, Protocol, round_data, round_model, training_sets
 from .results import Results
 
@@ -47,7 +47,7 @@ def fit_stacked(
     """
     sets = itertools.repeat(train) if isinstance(train, tuple) else iter(train)
     classes = net[len(net) - 1].out_features
-    optimizer = SGD(net.param(), lr=lr)
+    optimizer = SGD([one_buffer(net.param())], lr=lr)  # the step and zero_grad: one operation each
     histories: list[History] = []
 
     def errors(output: torch.Tensor, y: torch.Tensor) -> list[float]:
