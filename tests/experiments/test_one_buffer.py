@@ -36,6 +36,15 @@ def test_a_shared_parameter_gets_one_place():
     assert buffer.value.numel() == 1504 + 752  # 1500 and 750 floats, each rounded up to 16 (64 bytes)
 
 
+def test_no_parameters_or_mixed_dtypes_are_refused():
+    with pytest.raises(ValueError, match="one_buffer: expected parameters of one dtype and device, got no parameters"):
+        one_buffer([])
+    mixed = [parameters()[0], parameters(torch.float64)[1]]
+    with pytest.raises(ValueError, match="got torch.float32 on cpu, torch.float64 on cpu"):
+        one_buffer(mixed)
+    assert mixed[0].value.dtype == torch.float32 and mixed[1].value.dtype == torch.float64  # left as they were
+
+
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_a_step_on_the_buffer_is_a_step_on_each_parameter(momentum):
     apart, together = parameters(), parameters()
