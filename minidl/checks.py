@@ -12,6 +12,8 @@ import numbers
 
 import torch
 
+from .parameter import Parameter
+
 
 def plain(x: torch.Tensor) -> torch.Tensor:
     """``x`` without autograd history: the same tensor, or a detached view when it requires grad."""
@@ -81,6 +83,22 @@ def check_grad(who: str, cached: torch.Tensor | tuple[int, ...] | None, grad_out
 def check_float(who: str, x: object, what: str = "input") -> torch.Tensor:
     """Raise unless ``x`` is a floating-point tensor (elementwise modules take any shape); return it detached."""
     return check_tensor(who, x, what)
+
+
+def check_one_kind(who: str, params: list[Parameter]) -> None:
+    """Raise unless ``params`` is a non-empty list of minidl Parameters of one dtype and one device:
+    what one flat buffer over all of them needs (an all-reduce bucket, ``one_buffer``)."""
+    if not params:
+        raise ValueError(f"{who}: got no parameters; pass model.param() of a model with parameters")
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{who}: params[{i}] is {type(p).__name__}, not a minidl Parameter")
+    first = params[0].value
+    for i, p in enumerate(params):
+        if p.value.dtype != first.dtype or p.value.device != first.device:
+            raise ValueError(f"{who}: params[{i}] is {p.value.dtype} on {p.value.device} but params[0] is "
+                             f"{first.dtype} on {first.device}; one flat buffer needs one dtype and one device "
+                             "(call model.to(...) first)")
 
 
 def check_loadable(where: str, value: object, target: torch.Tensor) -> None:

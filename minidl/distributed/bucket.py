@@ -13,21 +13,14 @@ from collections.abc import Sequence
 import torch
 import torch.distributed as dist
 
+from ..checks import check_one_kind
 from ..parameter import Parameter
 
 
 def flat_buffer(who: str, params: Sequence[Parameter]) -> torch.Tensor:
     """A zero buffer of the parameters' total size, dtype and device (all must share the last two)."""
-    if not params:
-        raise ValueError(f"{who}: got no parameters; pass model.param() of a model with parameters")
+    check_one_kind(who, list(params))
     first = params[0].value
-    for i, p in enumerate(params):
-        if not isinstance(p, Parameter):
-            raise TypeError(f"{who}: params[{i}] is {type(p).__name__}, not a minidl Parameter")
-        if p.value.dtype != first.dtype or p.value.device != first.device:
-            raise ValueError(f"{who}: params[{i}] is {p.value.dtype} on {p.value.device} but params[0] is "
-                             f"{first.dtype} on {first.device}; one flat buffer needs one dtype and one device "
-                             "(call model.to(...) first)")
     return torch.zeros(sum(p.value.numel() for p in params), dtype=first.dtype, device=first.device)
 
 

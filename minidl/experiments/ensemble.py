@@ -7,7 +7,7 @@ import itertools
 
 import torch
 
-from ..checks import check_float, check_grad
+from ..checks import check_float, check_grad, check_one_kind
 from ..losses.base import Loss
 from ..losses.cross_entropy import SoftmaxCrossEntropyLoss
 from ..losses.mse import MSELoss
@@ -122,10 +122,7 @@ def one_buffer(params: list[Parameter]) -> Parameter:
     does, with W moved by 4, 8 or 12 bytes), and training must give the same numbers, bit for bit.
     """
     params = list({id(p): p for p in params}.values())  # a shared Parameter gets one place
-    kinds = {(p.value.dtype, p.value.device) for p in params}
-    if len(kinds) != 1:
-        got = ", ".join(sorted(f"{dtype} on {device}" for dtype, device in kinds)) or "no parameters"
-        raise ValueError(f"one_buffer: expected parameters of one dtype and device, got {got}")
+    check_one_kind("one_buffer", params)
     align = max(1, ALIGN_BYTES // params[0].value.element_size())
     starts = list(itertools.accumulate((-(-p.value.numel() // align) * align for p in params), initial=0))
     buffer = Parameter(params[0].value.new_zeros(starts[-1]))

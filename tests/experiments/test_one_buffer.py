@@ -37,12 +37,15 @@ def test_a_shared_parameter_gets_one_place():
 
 
 def test_no_parameters_or_mixed_dtypes_are_refused():
-    with pytest.raises(ValueError, match="one_buffer: expected parameters of one dtype and device, got no parameters"):
+    with pytest.raises(ValueError, match=r"one_buffer: got no parameters; pass model.param\(\)"):
         one_buffer([])
     mixed = [parameters()[0], parameters(torch.float64)[1]]
-    with pytest.raises(ValueError, match="got torch.float32 on cpu, torch.float64 on cpu"):
+    with pytest.raises(ValueError, match=r"one_buffer: params\[1\] is torch.float64 on cpu but params\[0\] is "
+                                         r"torch.float32 on cpu; one flat buffer needs one dtype and one device"):
         one_buffer(mixed)
     assert mixed[0].value.dtype == torch.float32 and mixed[1].value.dtype == torch.float64  # left as they were
+    with pytest.raises(TypeError, match=r"one_buffer: params\[0\] is Tensor, not a minidl Parameter"):
+        one_buffer([torch.zeros(2)])
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
