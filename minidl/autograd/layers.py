@@ -59,8 +59,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
 
 def linear_layer(weight: torch.Tensor, bias: torch.Tensor, needs_input_grad: bool) -> Linear:
     """A ``Linear`` around ``weight`` ``(in, out)`` and ``bias`` ``(out,)``, shared, not copied; its
-    ``backward`` adds into fresh zero grads. Built as ``Linear.__init__`` would, less the random draw
-    (which would move the random state at every step)."""
+    ``backward`` adds into fresh zero grads (``linear_vjp`` renews them at every call). Built as
+    ``Linear.__init__`` would, less the random draw (which would move the random state at every step)."""
     if weight.dim() != 2 or bias.shape != weight.shape[1:]:
         raise ValueError(f"linear: weight must be (in, out) and bias (out,), got {tuple(weight.shape)} and "
                          f"{tuple(bias.shape)}")
@@ -74,7 +74,10 @@ def linear_layer(weight: torch.Tensor, bias: torch.Tensor, needs_input_grad: boo
 
 def linear_vjp(saved, g, needs):
     (layer,) = saved
-    dx = layer.backward(g)  # adds xᵀ g and Σ_n g_n into the layer's zero grads, returns g Wᵀ
+    # fresh zeros at every call: Linear.backward adds in place, and the grads of an earlier call may be
+    # a leaf's .grad by now (a second backward through this node would add into it, and count it twice)
+    layer.weight.grad = layer.bias.grad = None
+    dx = layer.backward(g)  # adds xᵀ g and Σ_n g_n into the fresh zero grads, returns g Wᵀ
     return dx, layer.weight.grad, layer.bias.grad
 
 

@@ -65,6 +65,7 @@ class Tensor:
         """Fill ``.grad`` of every node that needs one, from ``∂ℓ/∂self = seed`` (1 for a scalar).
 
         Gradients *add* into ``.grad``, as into a ``Parameter``: call ``zero_grad()`` between steps.
+        Each node's ``.grad`` is its own tensor, shared with no other node nor with ``seed``.
         """
         who = f"{type(self).__name__}.backward"
         if seed is None:
@@ -85,7 +86,8 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:  # no operation sent a gradient back to it
                 continue
-            node.grad = g if node.grad is None else node.grad + g
+            # a copy on the first store: g may be the seed, or the very tensor an add passed to each operand
+            node.grad = g.clone() if node.grad is None else node.grad + g
             if node.vjp is None:
                 continue
             needs = tuple(p.needs_grad for p in node.parents)
