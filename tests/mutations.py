@@ -82,4 +82,9 @@ MUTATIONS = [
     M("autograd: a broadcast operand's gradient averaged, not summed", "autograd/ops.py",
       "return g.sum(dim=dims, keepdim=True).reshape(shape) if dims else g",
       "return g.mean(dim=dims, keepdim=True).reshape(shape) if dims else g", "tests/autograd/test_tape_vjp.py"),
+    M("autograd: linear adds into the grads of its previous call", "autograd/layers.py",
+      "    layer.weight.grad = layer.bias.grad = None\n", "", "tests/autograd/test_tape_accumulate.py"),
+    M("autograd: a node's first gradient stored without a copy (nodes share one tensor)", "autograd/tensor.py",
+      "node.grad = g.clone() if node.grad is None", "node.grad = g if node.grad is None",
+      "tests/autograd/test_tape_accumulate.py"),
 ]
