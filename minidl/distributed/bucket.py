@@ -39,9 +39,10 @@ def broadcast_parameters(params: Sequence[Parameter], src: int = 0) -> None:
 class GradBucket:
     """Averages the parameters' gradients over the ranks: ``g ← (1/p) Σ_r g_r``, one ``all_reduce`` a call.
 
-    ``average()`` packs every ``grad`` into the flat buffer, sums it over the ``p`` ranks (gloo has no
-    average: sum, then divide by ``p``) and copies each slice back into its ``grad``. ``calls`` and
-    ``seconds`` count the reductions and their elapsed time, waiting for the slowest rank included.
+    ``average()`` packs every ``grad`` into the flat buffer, sums it over the ``p`` ranks, divides it by
+    ``p`` and copies each slice back into its ``grad``. Sum then divide, because gloo's ``ReduceOp.AVG``
+    (the same sum and division) only came in 2025 and minidl supports older torch, whose gloo has none.
+    ``calls`` and ``seconds`` count the reductions and their elapsed time, waiting for the slowest rank included.
     """
 
     def __init__(self, params: Sequence[Parameter]) -> None:
