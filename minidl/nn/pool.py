@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import torch
@@ -18,8 +19,9 @@ class Pool2d(Module):
 
     When the windows tile the image (stride = kernel), window ``(i, j)`` of ``x`` is the block
     ``x[…, i·kh : (i+1)·kh, j·kw : (j+1)·kw]``: splitting the two image dimensions, a view
-    ``(N, C, H_out, kh, W_out, kw)``, gives every window with no copy, and a reduction over
-    dimensions 3 and 5 pools them. Otherwise the windows come from ``im2col.windows``.
+    ``(N, C, H_out, kh, W_out, kw)``, gives every window with no copy: ``AvgPool2d`` averages over
+    dimensions 3 and 5, ``MaxPool2d`` visits them one position at a time (``tile_max``). Otherwise the
+    windows come from ``im2col.windows``.
     """
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
@@ -132,23 +134,34 @@ def corners(h_out: int, w_out: int, row_step: int, col_step: int, device: torch.
 
 def tile_max(win: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The maximum of each tiling window of ``win`` ``(N, C, H_out, kh, W_out, kw)``, and the offset
-    ``a·width + b`` of its first maximal pixel (row-major) from the window's corner.
+    ``a·width + b`` from the window's corner of the pixel that wins it, as torch's ``max_pool2d`` on the
+    CPU picks it: visiting the positions in row-major order, a position takes the window where
+    ``x > max so far`` or ``x`` is NaN. So the first maximal pixel wins, and in a window holding a NaN
+    (whose maximum is NaN: ``torch.maximum`` lets it through, as torch's pooling) the last NaN wins.
 
-    The window positions ``(a, b)`` are visited in row-major order, each a strided view of ``x`` of the
-    output's size, and a position takes the window only where it is strictly larger than the maximum so
-    far: ties stay with the first. The offsets grow in that order, so the winner's is the largest offset
-    that took the window. (A ``max`` with indices over the view's two small dimensions finds the same
-    winners more slowly; the performance chapter times both.) ``torch.maximum`` lets a NaN through, as
-    torch's pooling does.
+    Each window position ``(a, b)`` is a strided view of ``x`` of the output's size. Where the maximum so
+    far is a number, ``maximum(m, x) ≠ m`` exactly where ``x > m`` or ``x`` is NaN; once it is NaN,
+    ``NaN ≠ NaN`` makes every later position take. The offsets grow in row-major order, so the largest
+    offset that took is the last position that took: the winner, except in a window whose maximum is NaN,
+    which then gets its last NaN's offset. (A ``max`` with indices over the view's two small dimensions
+    finds the same winners more slowly; the performance chapter times both.)
     """
     kw = win.shape[5]
     positions = [view for row in win.unbind(3) for view in row.unbind(4)]  # row-major: (0, 0), (0, 1), …
+    if len(positions) == 1:  # a 1×1 window: every pixel wins its own
+        return positions[0].clone(), torch.zeros(positions[0].shape, dtype=torch.int64, device=win.device)
     output, offset = positions[0], None
     for p, view in enumerate(positions[1:], start=1):
         larger = torch.maximum(output, view)
         took = (larger != output).long().mul_((p // kw) * width + p % kw)  # this position's offset, or 0
         offset = took if offset is None else torch.maximum(offset, took)
         output = larger
-    if offset is None:  # a 1×1 window: every pixel wins its own
-        return output.clone(), torch.zeros(output.shape, dtype=torch.int64, device=output.device)
+    # A NaN anywhere makes the sum NaN (so may +inf and -inf: harmless). This one reduction costs less than
+    # testing every position for NaN; off the CPU, waiting for it would cost more than the repair.
+    if output.device.type != "cpu" or math.isnan(output.sum().item()):
+        last_nan = None
+        for p, view in enumerate(positions[1:], start=1):
+            took = view.isnan().long().mul_((p // kw) * width + p % kw)
+            last_nan = took if last_nan is None else torch.maximum(last_nan, took)
+        offset = torch.where(output.isnan(), last_nan, offset)  # (a NaN at (0, 0) alone: offset 0)
     return output, offset

@@ -183,3 +183,46 @@ def test_one_by_one_tiling_max_pool_is_the_identity(gen):
     assert torch.equal(out, x) and out.data_ptr() != x.data_ptr()  # a copy: the output is the layer's own
     g = torch.randn(out.shape, generator=gen)
     assert torch.equal(pool.backward(g), g)
+
+
+def windows_of(patterns: list[list[float]]) -> torch.Tensor:
+    """One 2×2 window per pattern (its four pixels in row-major order), side by side: ``(1, 1, 2, 2·len)``."""
+    return torch.tensor(patterns, dtype=torch.float64).view(-1, 2, 2).permute(1, 0, 2).reshape(1, 1, 2, -1)
+
+
+NAN, INF = float("nan"), float("inf")
+PATTERNS = {  # each window's pixels, row-major
+    "one NaN at each position": [[NAN, 1, 2, 3], [1, NAN, 2, 3], [1, 2, NAN, 3], [3, 2, 1, NAN]],
+    "two NaNs": [[NAN, NAN, 2, 3], [NAN, 1, NAN, 3], [NAN, 1, 2, NAN], [1, NAN, NAN, 3], [1, NAN, 2, NAN],
+                 [1, 2, NAN, NAN]],
+    "three and four NaNs": [[NAN, NAN, NAN, 3], [1, NAN, NAN, NAN], [NAN, NAN, NAN, NAN]],
+    "ties": [[3, 3, 1, 1], [1, 3, 2, 3], [0, 0, 0, 0], [2, 1, 2, 2]],
+    "infinities": [[INF, 1, 2, INF], [-INF, -INF, -INF, -INF], [1, INF, NAN, 2], [NAN, -INF, INF, 0]],
+}
+
+
+@pytest.mark.parametrize("kind", PATTERNS)
+def test_tiling_max_gradient_goes_where_torch_sends_it(kind):
+    """The gradient of a window goes to the pixel torch's CPU max_pool2d picks: the first maximal one, or,
+    in a window holding a NaN, its last NaN (torch takes a position where ``x > max so far or isnan(x)``)."""
+    x = windows_of(PATTERNS[kind]).requires_grad_(True)
+    out = F.max_pool2d(x, 2)
+    g = torch.arange(1.0, out.numel() + 1, dtype=torch.float64).view(out.shape)
+    out.backward(g)
+    pool = minidl.MaxPool2d(2)
+    torch.testing.assert_close(pool(x.detach()), out.detach(), equal_nan=True)
+    torch.testing.assert_close(pool.backward(g), x.grad)
+
+
+@pytest.mark.parametrize("kernel", [2, (2, 3), 3])
+def test_tiling_max_pool_with_many_nans_matches_torch(kernel, gen):
+    """Random NaNs among small integers (ties): every window's gradient lands where torch's lands."""
+    x = torch.randint(0, 3, (2, 3, 7, 9), generator=gen).double()
+    x[torch.rand(x.shape, generator=gen) < 0.3] = NAN
+    x.requires_grad_(True)
+    out = F.max_pool2d(x, kernel)
+    g = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+    out.backward(g)
+    pool = minidl.MaxPool2d(kernel)
+    torch.testing.assert_close(pool(x.detach()), out.detach(), equal_nan=True)
+    torch.testing.assert_close(pool.backward(g), x.grad)
