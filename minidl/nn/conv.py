@@ -99,7 +99,8 @@ class Conv2d(Module):
         if not self.needs_input_grad:
             return None
         # Transposed, with W_col's columns ordered (a, b, c): each patch entry's C channels then lie side by side,
-        # and col2im adds them as rows (fold_rows), several times faster than single numbers (fold).
+        # and col2im adds them as rows (fold_rows), faster than single numbers (fold); the performance chapter
+        # times both.
         w_col = self.weight.value.permute(0, 2, 3, 1).reshape(self.out_channels, -1)
         grad_cols = torch.matmul(g.transpose(1, 2), w_col)  #          (∂ℓ/∂X_col[n])ᵀ = G[n]ᵀ W_col  (2)
         grad_rows = grad_cols.view(n, h_out, w_out, *self.kernel_size, self.in_channels)

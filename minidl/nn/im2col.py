@@ -73,8 +73,8 @@ def fold_rows(grad_rows: torch.Tensor, size: tuple[int, int], stride: tuple[int,
     n, h_out, w_out, kh, kw, c = grad_rows.shape
     pixel = pixels_by_position((kh, kw), (h_out, w_out), stride, size[1], grad_rows.device)
     out = grad_rows.new_zeros(n, size[0] * size[1], c)
-    # Rows of C contiguous numbers: index_add_ adds them as vectors, several times faster than fold's
-    # scatter_add_ of single numbers (measured for Conv2d's backward, bench/cases_cnn.py).
+    # Rows of C contiguous numbers: index_add_ adds them as vectors, faster than fold's scatter_add_ of
+    # single numbers (for Conv2d's backward; the performance chapter times both).
     out.index_add_(1, pixel, grad_rows.reshape(n, pixel.numel(), c))  # explicit sizes: 0 images reshape too
     return out.view(n, *size, c)
 
