@@ -66,7 +66,8 @@ class MaxPool2d(Pool2d):
     Backward: the maximum passes its gradient to the one input that won, ``∂y/∂x = 1`` there and 0
     elsewhere in the window; where windows overlap, an input collects from each window it won.
     On a tie the first maximal entry (in row-major order within the window) takes the gradient, as
-    torch's ``max_pool2d`` on the CPU. Tiling windows: ``tile_max`` keeps each window's winner as the
+    torch's ``max_pool2d`` on the CPU; in a window holding a NaN, whose maximum is then NaN, its last
+    NaN takes it, as there too. Tiling windows: ``tile_max`` keeps each window's winner as the
     pixel's offset from the window's corner; backward scatters the gradient to the winners' pixels.
     """
 
@@ -83,7 +84,11 @@ class MaxPool2d(Pool2d):
             h_out, w_out = output.shape[2:]
             self.pixel = (offset + corners(h_out, w_out, kh * width, kw, output.device)).flatten(2)
         else:
-            output, self.argmax = win.max(dim=2)
+            output, self.argmax = win.max(dim=2)  # the first maximum, or the first NaN
+            if output.device.type != "cpu" or math.isnan(output.sum().item()):  # torch takes the last NaN
+                position = torch.arange(win.shape[2], device=win.device).view(-1, 1, 1)
+                last_nan = (win.isnan() * position).amax(dim=2)
+                self.argmax = torch.where(output.isnan(), last_nan, self.argmax)
         self.output_shape, self.like = tuple(output.shape), output.new_empty(0)
         return output
 

@@ -214,15 +214,16 @@ def test_tiling_max_gradient_goes_where_torch_sends_it(kind):
     torch.testing.assert_close(pool.backward(g), x.grad)
 
 
-@pytest.mark.parametrize("kernel", [2, (2, 3), 3])
-def test_tiling_max_pool_with_many_nans_matches_torch(kernel, gen):
-    """Random NaNs among small integers (ties): every window's gradient lands where torch's lands."""
+@pytest.mark.parametrize("kernel, stride", [(2, None), ((2, 3), None), (3, None), (2, 1), (3, (2, 1))])
+def test_max_pool_with_many_nans_matches_torch(kernel, stride, gen):
+    """Random NaNs among small integers (ties), tiling windows and overlapping ones: every window's
+    gradient lands where torch's lands."""
     x = torch.randint(0, 3, (2, 3, 7, 9), generator=gen).double()
     x[torch.rand(x.shape, generator=gen) < 0.3] = NAN
     x.requires_grad_(True)
-    out = F.max_pool2d(x, kernel)
+    out = F.max_pool2d(x, kernel, stride)
     g = torch.randn(out.shape, generator=gen, dtype=torch.float64)
     out.backward(g)
-    pool = minidl.MaxPool2d(kernel)
+    pool = minidl.MaxPool2d(kernel, stride)
     torch.testing.assert_close(pool(x.detach()), out.detach(), equal_nan=True)
     torch.testing.assert_close(pool.backward(g), x.grad)
