@@ -26,10 +26,7 @@ def load_digits(n_test: int = 500, seed: int = 0, dtype: torch.dtype = torch.flo
     The split is fixed: a permutation drawn from ``seed`` puts ``n_test`` images in the test set and
     the rest in the training set.
     """
-    try:
-        from sklearn.datasets import load_digits as sklearn_digits
-    except ImportError as error:  # scikit-learn is in requirements.txt, not in minidl's own dependencies
-        raise ImportError("minidl.digits needs scikit-learn: pip install scikit-learn") from error
+    from sklearn.datasets import load_digits as sklearn_digits  # slow to import; `require` above checked it is there
     data = sklearn_digits()
     x = torch.tensor(data.images, dtype=dtype).unsqueeze(1) / 16
     y = torch.tensor(data.target, dtype=torch.int64)
