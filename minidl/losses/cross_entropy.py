@@ -18,8 +18,8 @@ class CrossEntropyLoss(Loss):
     below at ``eps = torch.finfo(dtype).eps`` in both formulas: the loss and the gradient stay
     finite, and are exact wherever ``p ≥ eps``. From scores, prefer ``SoftmaxCrossEntropyLoss``.
 
-    ``p`` and float targets must be rows of probabilities (entries ≥ 0 summing to 1, within 1e-3):
-    anything else raises ``ValueError``, since eq. (5) means nothing there.
+    ``p`` and float targets must be rows of probabilities (entries ≥ 0 summing to 1, within 1e-3,
+    10 eps in half precision): anything else raises ``ValueError``, since eq. (5) means nothing there.
     """
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
