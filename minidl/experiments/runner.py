@@ -165,7 +165,7 @@ def run_all(
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
         raise ValueError(f"run: threads must be an int ≥ 1 or None, got {threads!r}")
     models = sum(len(losses) * p.rounds for p, losses in arms)
-    check_memory(dataclasses.replace(arms[0][0], rounds=models), 1, dtype)
+    check_memory(dataclasses.replace(arms[0][0], rounds=models, seed=0), 1, dtype)  # the seed sizes nothing
     previous = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)

@@ -40,6 +40,13 @@ def test_the_largest_seeds_fit():
     R.round_model(protocol.seeds()[-1])  # torch takes the seed
 
 
+def test_the_largest_seeds_run_with_both_losses():
+    # run stacks 2 × 3 models: its memory check must not refuse a seed that fits 3 rounds, not 6
+    protocol = R.Protocol(seed=MAX_SEED - 2, rounds=3, epochs=1, n=4)
+    results = R.run(protocol)
+    assert [len(results.histories[loss]) for loss in ("mse", "ce")] == [3, 3]
+
+
 def test_setup_is_round_data_and_round_model_with_the_offset():
     train, test, model = setup(7, n=20, init="xavier", softmax=True, dtype=torch.float64)
     (train2, test2) = R.round_data(7, 20, torch.float64)
