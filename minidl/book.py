@@ -148,7 +148,7 @@ def shown(plain: str) -> str:
 
 
 def _first_sentence(doc: str) -> str:
-    text = " ".join(doc.split())
+    text = " ".join(doc.split("\n\n")[0].split())  # the first paragraph: a numbered list after it never joins it
     match = re.search(r"\.(?=\s+[A-Z`]|$)", text)  # "eq. (5)" and "et al. (2013)" do not end it
     sentence = text[: match.start() + 1] if match else text
     return re.sub(r"``(.+?)``", r"`\1`", sentence).replace("|", "\\|")

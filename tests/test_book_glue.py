@@ -150,6 +150,7 @@ def test_the_package_map_lists_every_module_with_a_whole_first_sentence():
     for row in table[2:]:
         sentence = row.split(" | ", 1)[1].removesuffix(" |")
         assert sentence.endswith((".", ")")), row
+        assert not re.search(r"\.\s\d+\.$", sentence), row  # a numbered list after the first paragraph stays out
     linear = next(row for row in table if "minidl/nn/linear.py" in row)
     assert "eq. (1) and (2)" in linear  # an abbreviation's full stop does not end the sentence
 
