@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 import torch
@@ -84,11 +85,9 @@ class MaxPool2d(Pool2d):
             h_out, w_out = output.shape[2:]
             self.pixel = (offset + corners(h_out, w_out, kh * width, kw, output.device)).flatten(2)
         else:
-            output, self.argmax = win.max(dim=2)  # the first maximum, or the first NaN
-            if output.device.type != "cpu" or math.isnan(output.sum().item()):  # torch takes the last NaN
-                position = torch.arange(win.shape[2], device=win.device).view(-1, 1, 1)
-                last_nan = (win.isnan() * position).amax(dim=2)
-                self.argmax = torch.where(output.isnan(), last_nan, self.argmax)
+            output, first = win.max(dim=2)  # the first maximum, or the first NaN
+            area = win.shape[2]
+            self.argmax = last_nan(output, first, win, lambda: torch.arange(area, device=win.device).view(-1, 1, 1), 2)
         self.output_shape, self.like = tuple(output.shape), output.new_empty(0)
         return output
 
@@ -145,11 +144,11 @@ def tile_max(win: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]
     (whose maximum is NaN: ``torch.maximum`` lets it through, as torch's pooling) the last NaN wins.
 
     Each window position ``(a, b)`` is a strided view of ``x`` of the output's size. Where the maximum so
-    far is a number, ``maximum(m, x) ≠ m`` exactly where ``x > m`` or ``x`` is NaN; once it is NaN,
-    ``NaN ≠ NaN`` makes every later position take. The offsets grow in row-major order, so the largest
-    offset that took is the last position that took: the winner, except in a window whose maximum is NaN,
-    which then gets its last NaN's offset. (A ``max`` with indices over the view's two small dimensions
-    finds the same winners more slowly; the performance chapter times both.)
+    far is a number, ``maximum(m, x) ≠ m`` exactly where ``x > m`` or ``x`` is NaN; the offsets grow in
+    row-major order, so the largest offset that took is the last position that took: the winner. Once the
+    maximum is NaN, ``NaN ≠ NaN`` makes every later position take, so ``last_nan`` gives those windows
+    their last NaN's offset. (A ``max`` with indices over the view's two small dimensions finds the same
+    winners more slowly; the performance chapter times both.)
     """
     kw = win.shape[5]
     positions = [view for row in win.unbind(3) for view in row.unbind(4)]  # row-major: (0, 0), (0, 1), …
@@ -161,12 +160,19 @@ def tile_max(win: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]
         took = (larger != output).long().mul_((p // kw) * width + p % kw)  # this position's offset, or 0
         offset = took if offset is None else torch.maximum(offset, took)
         output = larger
-    # A NaN anywhere makes the sum NaN (so may +inf and -inf: harmless). This one reduction costs less than
-    # testing every position for NaN; off the CPU, waiting for it would cost more than the repair.
-    if output.device.type != "cpu" or math.isnan(output.sum().item()):
-        last_nan = None
-        for p, view in enumerate(positions[1:], start=1):
-            took = view.isnan().long().mul_((p // kw) * width + p % kw)
-            last_nan = took if last_nan is None else torch.maximum(last_nan, took)
-        offset = torch.where(output.isnan(), last_nan, offset)  # (a NaN at (0, 0) alone: offset 0)
-    return output, offset
+    kh = win.shape[3]
+    return output, last_nan(output, offset, win, lambda: corners(kh, kw, width, 1, win.device).view(kh, 1, kw), (3, 5))
+
+
+def last_nan(output: torch.Tensor, index: torch.Tensor, win: torch.Tensor, place: Callable[[], torch.Tensor],
+             dims: int | tuple[int, int]) -> torch.Tensor:
+    """``index``, except in a window whose maximum is NaN: there the index of the window's last NaN, as
+    torch's ``max_pool2d`` on the CPU picks it. ``place()`` gives each window entry's index, broadcast against
+    ``win`` (called only when a NaN is there), and ``dims`` are the window's dimensions of ``win``.
+
+    A NaN anywhere makes the output's sum NaN (so may +inf and -inf: harmless), one reduction instead of a
+    test of every entry; off the CPU, waiting for that test would cost more than the repair.
+    """
+    if output.device.type == "cpu" and not math.isnan(output.sum().item()):
+        return index
+    return torch.where(output.isnan(), (win.isnan() * place()).amax(dim=dims), index)
