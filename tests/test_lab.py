@@ -20,16 +20,12 @@ import importlib.util
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 from book_pages import SHOTS  # the session's Chromium is the `browser` fixture (tests/book_fixtures.py)
+from lab_server import jupyter_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ["02_linear", "05_softmax"]
@@ -68,31 +64,8 @@ def lab(browser, tmp_path_factory):  # noqa: F811 - the fixture imported above
     root.mkdir()
     for name in CHAPTERS:
         shutil.copy(source / f"{name}.ipynb", root)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-               "--ip=127.0.0.1", "--IdentityProvider.token=minidl", f"--ServerApp.root_dir={root}",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.getuid() == 0:
-        command.append("--allow-root")  # as the Makefile's lab target
-    log_path = root.parent / "lab.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token=minidl", timeout=2)
-                break
-            except OSError:
-                assert process.poll() is None, log_path.read_text()
-                time.sleep(0.5)
+    with jupyter_lab(root, root.parent / "lab.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def expected_numbers(name: str) -> dict[str, str]:
